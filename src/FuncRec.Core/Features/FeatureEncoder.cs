@@ -192,7 +192,7 @@ public sealed class FeatureEncoder
 
     private void AddText(FeatureSide side, int groupIndex, FeatureGroup group, FeatureValue value, FeatureVector into)
     {
-        Span<char> scratch = stackalloc char[64];
+        Span<char> scratch = stackalloc char[TextTokenizer.MaxTokenLength];
         var remaining = group.MaxValues;
         for (var v = 0; v < value.ValueCount; v++)
         {

@@ -42,7 +42,7 @@ public sealed class OnlineLearner
         Histories = histories ?? new UserHistories(cap > 0 ? cap : 50);
         _users = new EncodedCatalog(model, users, FeatureSide.User, grow: true);
         _items = new EncodedCatalog(model, items, FeatureSide.Item, grow: true);
-        _kernel = new SgdKernel(model, options, options.Seed);
+        _kernel = new SgdKernel(model, options, options.Seed, eventSizedBehaviourSteps: true);
         _negatives = model.Loss == LossKind.Squared ? null : new HistoryNegativeSampler(Histories, items);
         _historyBuffer = new int[Histories.Capacity];
         _rowBuffer = new int[Histories.Capacity];

@@ -28,6 +28,7 @@ internal sealed class SgdKernel
     private readonly int _maxWarpTrials;
     private readonly int _negatives;
     private readonly SeededRandom _random;
+    private readonly bool _eventSized;
     private readonly FeatureGroup? _behaviourGroup;
     private readonly float[] _pStatic;
     private readonly float[] _behaviourSum;
@@ -55,8 +56,15 @@ internal sealed class SgdKernel
     private float _behaviourBiasSquares;
     private readonly Stack<float[]> _spareVectors = new();
 
-    public SgdKernel(RecommenderModel model, TrainerOptions options, ulong seed, RecommenderModel? anchor = null, float anchorL2 = 0f)
+    /// <param name="eventSizedBehaviourSteps">
+    /// Online learning (true): behaviour rows move at the block's end as far as per-event steps would have moved
+    /// them, and later events of the block already see that move through a running view of the user vector.
+    /// Batch epochs (false): one AdaGrad step per block with the block's summed gradient, as fast SVD++
+    /// implementations do; it regularises better when the data is seen many times.
+    /// </param>
+    public SgdKernel(RecommenderModel model, TrainerOptions options, ulong seed, RecommenderModel? anchor = null, float anchorL2 = 0f, bool eventSizedBehaviourSteps = false)
     {
+        _eventSized = eventSizedBehaviourSteps;
         _model = model;
         _users = model.UserTable;
         _items = model.ItemTable;
@@ -176,9 +184,12 @@ internal sealed class SgdKernel
         _fastBiasDelta = 0f;
         _fastRate = 0f;
         _fastBiasRate = 0f;
-        for (var h = 0; h < behaviourRows.Length; h++)
+        if (_eventSized)
         {
-            AddFastRate(behaviourRows[h], behaviourValues[h]);
+            for (var h = 0; h < behaviourRows.Length; h++)
+            {
+                AddFastRate(behaviourRows[h], behaviourValues[h]);
+            }
         }
 
         ReleaseExclusions();
@@ -216,7 +227,11 @@ internal sealed class SgdKernel
         _joins.Add(new Join(_blockRows.Count, snapshot, _behaviourBiasGradient, _behaviourSquares, _behaviourBiasSquares, BlockLength));
         _blockRows.Add(row);
         _blockWeights.Add(weight);
-        AddFastRate(row, weight);
+        if (_eventSized)
+        {
+            AddFastRate(row, weight);
+        }
+
         VectorOps.AddScaled(_behaviourSum, _users.Vector(row), weight);
         _behaviourBiasSum += weight * _users.Biases[row];
     }
@@ -327,8 +342,11 @@ internal sealed class SgdKernel
             _behaviourBiasGradient += coefficient * userBiasGradient;
             _behaviourSquares += coefficient * coefficient * VectorOps.Dot(_direction, _direction) / _rank;
             _behaviourBiasSquares += coefficient * coefficient * userBiasGradient * userBiasGradient;
-            VectorOps.AddScaled(_fastDelta, _direction, -coefficient * coefficient * _fastRate);
-            _fastBiasDelta -= coefficient * coefficient * _fastBiasRate * userBiasGradient;
+            if (_eventSized)
+            {
+                VectorOps.AddScaled(_fastDelta, _direction, -coefficient * coefficient * _fastRate);
+                _fastBiasDelta -= coefficient * coefficient * _fastBiasRate * userBiasGradient;
+            }
             if (excluded)
             {
                 var saved = RentVector();
@@ -411,6 +429,17 @@ internal sealed class SgdKernel
             }
 
             var weight = weights[h];
+            if (!_eventSized)
+            {
+                StepVector(_users, _anchorUsers, row, gradient, weight);
+                if (!pairwise)
+                {
+                    StepBias(_users, _anchorUsers, row, weight * biasGradient);
+                }
+
+                continue;
+            }
+
             StepDeferred(row, gradient, weight, events, weight * weight * Math.Max(squares, 0f));
             if (!pairwise)
             {

@@ -1,0 +1,3 @@
+using FuncRec.Cli;
+
+return await FuncRecCommandLine.Build().Parse(args).InvokeAsync();

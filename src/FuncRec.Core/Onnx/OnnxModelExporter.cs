@@ -1,0 +1,200 @@
+using System.Globalization;
+using FuncRec.Core.Model;
+using FuncRec.Core.Onnx.Proto;
+using Google.Protobuf;
+using DataType = FuncRec.Core.Onnx.Proto.TensorProto.Types.DataType;
+using G = FuncRec.Core.Onnx.OnnxScoringGraph;
+
+namespace FuncRec.Core.Onnx;
+
+/// <summary>
+/// Writes a fitted <see cref="RecommenderModel"/> as a self-contained ONNX graph that computes the score
+/// itself (see <see cref="OnnxScoringGraph"/> for the contract):
+/// <code>
+/// p   = Σ_f x_f E_u[f] + online_vector          b_u = Σ_f x_f β_u[f] + online_bias
+/// candidate_scores[j] = μ + b_u + item_biases[c_j] + item_vectors[c_j] · p
+/// top_scores, top_indices = TopK over all items not excluded of μ + b_u + item_biases + item_vectors · p
+/// </code>
+/// Only the user side is baked in: the catalog's item vectors and biases are inputs the scorer maintains.
+/// Scores are raw (not clipped to the rating range): callers clip, e.g. with <see cref="RecommenderModel.Clip"/>.
+/// </summary>
+public static class OnnxModelExporter
+{
+    private const string UserTable = "user_table";
+    private const string UserBiases = "user_biases";
+    private const string GlobalMean = "global_mean";
+
+    /// <summary>The model as .onnx bytes, stamped with <paramref name="version"/> and the model's schema hash.</summary>
+    public static byte[] Export(RecommenderModel model, string version) => BuildModel(model, version).ToByteArray();
+
+    /// <summary>Writes the model as .onnx to <paramref name="destination"/>.</summary>
+    public static void Export(RecommenderModel model, string version, Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        BuildModel(model, version).WriteTo(destination);
+    }
+
+    private static ModelProto BuildModel(RecommenderModel model, string version)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(version);
+        model.EnsureFitted();
+
+        var onnx = new ModelProto
+        {
+            IrVersion = G.IrVersion,
+            ProducerName = "FuncRec",
+            ProducerVersion = typeof(OnnxModelExporter).Assembly.GetName().Version?.ToString() ?? "0",
+            Domain = "funcrec",
+            DocString = "FuncRec factorised recommender: score = μ + b_u + b_i + p·q; item side supplied at run time.",
+            Graph = BuildGraph(model),
+        };
+        onnx.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = G.OpsetVersion });
+        foreach (var (key, value) in Metadata(model, version))
+        {
+            onnx.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        }
+
+        return onnx;
+    }
+
+    private static IEnumerable<(string Key, string Value)> Metadata(RecommenderModel model, string version)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        yield return (G.MetadataKeys.Version, version);
+        yield return (G.MetadataKeys.SchemaHash, model.Schema.Hash);
+        yield return (G.MetadataKeys.Rank, model.Rank.ToString(invariant));
+        yield return (G.MetadataKeys.FormatVersion, G.FormatVersion.ToString(invariant));
+        yield return (G.MetadataKeys.Loss, model.Loss.ToString());
+        yield return (G.MetadataKeys.UserRows, model.UserTable.Rows.ToString(invariant));
+        yield return (G.MetadataKeys.TrainedEvents, model.TrainedEvents.ToString(invariant));
+        if (model.MinValue is { } min)
+        {
+            yield return (G.MetadataKeys.MinValue, min.ToString("R", invariant));
+        }
+
+        if (model.MaxValue is { } max)
+        {
+            yield return (G.MetadataKeys.MaxValue, max.ToString("R", invariant));
+        }
+    }
+
+    private static GraphProto BuildGraph(RecommenderModel model)
+    {
+        var rank = model.Rank;
+        var rows = model.UserTable.Rows;
+        var g = new OnnxGraphBuilder("funcrec_scorer");
+
+        g.Input(G.UserRows, DataType.Int64, "n");
+        g.Input(G.UserWeights, DataType.Float, "n");
+        g.Input(G.OnlineVector, DataType.Float, rank);
+        g.Input(G.OnlineBias, DataType.Float, 1);
+        g.Input(G.ItemVectors, DataType.Float, "m", rank);
+        g.Input(G.ItemBiases, DataType.Float, "m");
+        g.Input(G.Candidates, DataType.Int64, "c");
+        g.Input(G.Exclude, DataType.Float, "m");
+        g.Input(G.TopK, DataType.Int64, 1);
+
+        // A model whose user side has no rows still gets one zero row, so the clamped gather below stays in
+        // bounds; the row count used for masking is the real one, so that row is never weighted in.
+        var tableRows = Math.Max(rows, 1);
+        var vectors = new float[tableRows * rank];
+        var biases = new float[tableRows];
+        model.UserTable.AllVectors.CopyTo(vectors);
+        model.UserTable.AllBiases.CopyTo(biases);
+        g.Initializer(UserTable, vectors, tableRows, rank);
+        g.Initializer(UserBiases, biases, tableRows, 1);
+        g.Initializer(GlobalMean, [model.GlobalMean], 1);
+        g.Initializer("user_row_count", [(long)rows]);
+        g.Initializer("zero_index", [0L]);
+        g.Initializer("zero_count", [0L], 1);
+        g.Initializer("zero_weight", [0f]);
+        g.Initializer("half", [0.5f]);
+        g.Initializer("minus_infinity", [float.NegativeInfinity]);
+        g.Initializer("axis_0", [0L], 1);
+        g.Initializer("column_shape", [-1L, 1L], 2);
+        g.Initializer("flat_shape", [-1L], 1);
+        g.Initializer("no_scores", ReadOnlySpan<float>.Empty, 0);
+        g.Initializer("no_indices", ReadOnlySpan<long>.Empty, 0);
+
+        // Rows outside [0, rows) are features the exported table does not have (the space grew after export, or
+        // a caller's mistake): like the C# model, they count for nothing, instead of failing or wrapping around.
+        g.Node("GreaterOrEqual", "row_not_negative", G.UserRows, "zero_index");
+        g.Node("Less", "row_below_count", G.UserRows, "user_row_count");
+        g.Node("And", "row_known", "row_not_negative", "row_below_count");
+        g.Node("Where", "safe_rows", "row_known", G.UserRows, "zero_index");
+        g.Node("Where", "safe_weights", "row_known", G.UserWeights, "zero_weight");
+
+        // p = wᵀ E_u[rows] + online vector, as a column [k, 1]; offset = μ + wᵀ β_u[rows] + online bias, as [1, 1].
+        // Matrix–vector products are written with a [k, 1] column rather than a 1-D vector: ONNX Runtime 1.31
+        // runs MatMul with a 1-D right operand ~90× slower (3.4 ms instead of 39 µs for 10,000 × 32).
+        g.Node("Gather", [UserTable, "safe_rows"], ["row_vectors"], OnnxGraphBuilder.Attribute("axis", 0));
+        g.Node("Gather", [UserBiases, "safe_rows"], ["row_biases"], OnnxGraphBuilder.Attribute("axis", 0));
+        g.Node("Unsqueeze", "weight_row", "safe_weights", "axis_0");
+        g.Node("MatMul", "feature_vector", "weight_row", "row_vectors");
+        g.Node("Add", "user_vector_row", "feature_vector", G.OnlineVector);
+        g.Node("Reshape", "user_vector", "user_vector_row", "column_shape");
+        g.Node("MatMul", "feature_bias", "weight_row", "row_biases");
+        g.Node("Add", "user_bias", "feature_bias", G.OnlineBias);
+        g.Node("Add", "score_offset", "user_bias", GlobalMean);
+
+        // Candidates are scored from their gathered rows only, so scoring a few items costs little at any catalog size.
+        g.Node("Gather", [G.ItemVectors, G.Candidates], ["candidate_vectors"], OnnxGraphBuilder.Attribute("axis", 0));
+        g.Node("Gather", [G.ItemBiases, G.Candidates], ["candidate_biases"], OnnxGraphBuilder.Attribute("axis", 0));
+        g.Node("MatMul", "candidate_dots", "candidate_vectors", "user_vector");
+        g.Node("Add", "candidate_shifted", "candidate_dots", "score_offset");
+        g.Node("Reshape", "candidate_flat", "candidate_shifted", "flat_shape");
+        g.Node("Add", G.CandidateScores, "candidate_flat", "candidate_biases");
+
+        // Top-k over the whole catalog, only when asked for (top_k > 0): ONNX Runtime runs every node of a graph
+        // whatever outputs are requested, and the catalog pass is most of the cost, so candidate-only calls skip it.
+        g.Node("Greater", "wants_top", G.TopK, "zero_count");
+        g.Node("If", ["wants_top"], [G.TopScores, G.TopIndices], OnnxGraphBuilder.Attribute("then_branch", RankCatalog()), OnnxGraphBuilder.Attribute("else_branch", RankNothing()));
+
+        g.Output(G.CandidateScores, DataType.Float, "c");
+        g.Output(G.TopScores, DataType.Float, "K");
+        g.Output(G.TopIndices, DataType.Int64, "K");
+        return g.Graph;
+    }
+
+    /// <summary>
+    /// The catalog's scores with excluded items at −∞, and their top K. K is capped at the number of items left,
+    /// so an excluded item is never returned and a top_k larger than the catalog is not an error.
+    /// </summary>
+    private static GraphProto RankCatalog()
+    {
+        var g = new OnnxGraphBuilder("rank_catalog");
+        g.Node("MatMul", "catalog_dots", G.ItemVectors, "user_vector");
+        g.Node("Add", "catalog_shifted", "catalog_dots", "score_offset");
+        g.Node("Reshape", "catalog_flat", "catalog_shifted", "flat_shape");
+        g.Node("Add", "catalog_scores", "catalog_flat", G.ItemBiases);
+        g.Node("Greater", "excluded", G.Exclude, "half");
+        g.Node("Where", "eligible_scores", "excluded", "minus_infinity", "catalog_scores");
+        g.Node("Cast", ["excluded"], ["excluded_flags"], OnnxGraphBuilder.Attribute("to", (long)DataType.Int64));
+        g.Node("ReduceSum", ["excluded_flags"], ["excluded_count"], OnnxGraphBuilder.Attribute("keepdims", 1));
+        g.Node("Shape", "catalog_size", G.ItemBiases);
+        g.Node("Sub", "eligible_count", "catalog_size", "excluded_count");
+        g.Node("Min", "k", G.TopK, "eligible_count");
+        g.Node(
+            "TopK",
+            ["eligible_scores", "k"],
+            ["ranked_scores", "ranked_indices"],
+            OnnxGraphBuilder.Attribute("axis", -1),
+            OnnxGraphBuilder.Attribute("largest", 1),
+            OnnxGraphBuilder.Attribute("sorted", 1));
+        g.Output("ranked_scores", DataType.Float, "K");
+        g.Output("ranked_indices", DataType.Int64, "K");
+        return g.Graph;
+    }
+
+    /// <summary>Empty top-k outputs for calls that want candidate scores only.</summary>
+    private static GraphProto RankNothing()
+    {
+        var g = new OnnxGraphBuilder("rank_nothing");
+        g.Node("Identity", "unranked_scores", "no_scores");
+        g.Node("Identity", "unranked_indices", "no_indices");
+        g.Output("unranked_scores", DataType.Float, 0);
+        g.Output("unranked_indices", DataType.Int64, 0);
+        return g.Graph;
+    }
+}
