@@ -45,6 +45,9 @@ public sealed class FeatureSpace
     /// <summary>Restores a dictionary entry read from a model file; entries must come in row order.</summary>
     internal void RestoreEntry(FeatureSide side, int groupIndex, string value) => Side(side).Restore(groupIndex, value);
 
+    /// <summary>Removes the dictionary entries added after the first <paramref name="count"/> (undoing growth).</summary>
+    internal void TruncateEntries(FeatureSide side, int count) => Side(side).Truncate(count);
+
     /// <summary>A deep copy whose growth does not affect this space (used to fine-tune a child from a parent).</summary>
     public FeatureSpace Clone()
     {
@@ -175,6 +178,16 @@ public sealed class FeatureSpace
             }
 
             _entries.Add((groupIndex, value));
+        }
+
+        public void Truncate(int count)
+        {
+            for (var i = _entries.Count - 1; i >= count; i--)
+            {
+                var (group, value) = _entries[i];
+                _vocabulary[group]!.Remove(value);
+                _entries.RemoveAt(i);
+            }
         }
 
         public FeatureGroup GroupOfRow(int row)

@@ -95,6 +95,15 @@ public sealed class EmbeddingTable
         Rows = rows;
     }
 
+    /// <summary>Drops rows beyond <paramref name="rows"/> (undoing growth); they are re-initialised if they come back.</summary>
+    internal void Truncate(int rows)
+    {
+        if (rows < Rows)
+        {
+            Rows = rows;
+        }
+    }
+
     /// <summary>Replaces all parameters at once (used by persistence); lengths are checked by the caller.</summary>
     internal void Load(int rows, float[] vectors, float[] biases, float[] vectorAccumulators, float[] biasAccumulators)
     {

@@ -76,6 +76,13 @@ internal sealed class EncodedCatalog
         return row;
     }
 
+    /// <summary>Forgets every cached encoding (after a rollback shrank the feature space).</summary>
+    public void Reset()
+    {
+        Array.Clear(_encoded);
+        _behaviourRows.AsSpan().Fill(int.MinValue);
+    }
+
     /// <summary>Encodes every entity now (so a later read-only pass does not grow the space).</summary>
     public void EncodeAll(bool behaviourRowsToo)
     {

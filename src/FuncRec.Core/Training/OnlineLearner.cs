@@ -61,21 +61,35 @@ public sealed class OnlineLearner
 
     public UserHistories Histories { get; }
 
-    /// <summary>The prediction for an event before learning from it (clipped for ratings; μ alone before any training).</summary>
+    /// <summary>
+    /// The prediction for an event before learning from it (clipped for ratings; μ alone before any training):
+    /// exactly what <see cref="PredictThenLearn"/> would return for it now. Applies another user's pending
+    /// behaviour update first, as learning this event would.
+    /// </summary>
     public float Predict(int user, int item)
     {
-        var profile = _users.Get(user);
-        var count = BehaviourRows(user, item);
-        var coefficient = _kernel.BehaviourCoefficient(count);
-        RecommenderModel.Sum(_model.UserTable, profile.Rows, profile.Weights, _p, out var userBias);
-        for (var h = 0; h < count; h++)
+        CloseBlockUnlessItContinuesWith(user);
+        var itemFeatures = _items.Get(item);
+        float userBias;
+        if (_kernel.HasOpenBlock)
         {
-            var weight = coefficient * _weightBuffer[h];
-            VectorOps.AddScaled(_p, _model.UserTable.Vector(_rowBuffer[h]), weight);
-            userBias += weight * _model.UserTable.Biases[_rowBuffer[h]];
+            var ownRow = _behaviourGroup is null ? -1 : _items.BehaviourRow(item);
+            userBias = _kernel.ComposeUser(ownRow, _p, out _, out _);
+        }
+        else
+        {
+            var profile = _users.Get(user);
+            var count = BehaviourRows(user, item);
+            var coefficient = _kernel.BehaviourCoefficient(count);
+            RecommenderModel.Sum(_model.UserTable, profile.Rows, profile.Weights, _p, out userBias);
+            for (var h = 0; h < count; h++)
+            {
+                var weight = coefficient * _weightBuffer[h];
+                VectorOps.AddScaled(_p, _model.UserTable.Vector(_rowBuffer[h]), weight);
+                userBias += weight * _model.UserTable.Biases[_rowBuffer[h]];
+            }
         }
 
-        var itemFeatures = _items.Get(item);
         RecommenderModel.Sum(_model.ItemTable, itemFeatures.Rows, itemFeatures.Weights, _q, out var itemBias);
         return _model.Clip(_model.Score(_p, userBias, _q, itemBias));
     }
@@ -96,11 +110,13 @@ public sealed class OnlineLearner
 
         _single[0] = interaction;
         var meanBefore = _model.GlobalMean;
+        var (minBefore, maxBefore) = (_model.MinValue, _model.MaxValue);
         Step(_single);
         _model.IsFitted = true;
 
-        // The kernel scored with μ after it took in this event; the prediction must not have seen it.
-        return _model.Clip(_kernel.LastScore - _model.GlobalMean + meanBefore);
+        // The kernel scored with μ (and the clip range) after they took in this event; the prediction must not have seen it.
+        var score = _kernel.LastScore - _model.GlobalMean + meanBefore;
+        return minBefore is { } min && score < min ? min : maxBefore is { } max && score > max ? max : score;
     }
 
     /// <summary>One SGD step on one event, then the event joins the user's history. No undo journal: use <see cref="FitPartial"/> for that.</summary>
@@ -132,6 +148,10 @@ public sealed class OnlineLearner
         {
             _kernel.AbandonBlock();
             _journal.Rollback();
+
+            // Rows the batch added to the feature space are gone again; cached encodings may point at them.
+            _users.Reset();
+            _items.Reset();
             throw;
         }
         finally
@@ -167,10 +187,7 @@ public sealed class OnlineLearner
             throw new ArgumentException("Interaction values must be finite.", nameof(single));
         }
 
-        if (_kernel.HasOpenBlock && (_kernel.BlockUser != e.User || _kernel.BlockLength >= _blockLimit))
-        {
-            _kernel.EndBlock();
-        }
+        CloseBlockUnlessItContinuesWith(e.User);
 
         if (!_kernel.HasOpenBlock)
         {
@@ -200,6 +217,14 @@ public sealed class OnlineLearner
                     _kernel.AppendBehaviour(row, _behaviourGroup.BehaviourWeight(e.Value));
                 }
             }
+        }
+    }
+
+    private void CloseBlockUnlessItContinuesWith(int user)
+    {
+        if (_kernel.HasOpenBlock && (_kernel.BlockUser != user || _kernel.BlockLength >= _blockLimit))
+        {
+            _kernel.EndBlock();
         }
     }
 

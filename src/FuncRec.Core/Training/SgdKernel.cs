@@ -236,6 +236,40 @@ internal sealed class SgdKernel
         _behaviourBiasSum += weight * _users.Biases[row];
     }
 
+    /// <summary>
+    /// The open block's user vector as the next event of the block would see it (profile rows, behaviour sum
+    /// without <paramref name="ownRow"/>, and the running view of deferred behaviour steps); returns the user bias.
+    /// </summary>
+    public float ComposeUser(int ownRow, Span<float> into, out float coefficient, out bool excluded)
+    {
+        var behaviourRows = CollectionsMarshal.AsSpan(_blockRows);
+        var behaviourValues = CollectionsMarshal.AsSpan(_blockWeights);
+        var count = behaviourRows.Length;
+        var profileBias = SumWeighted(_users, _blockProfile.Rows, _blockProfile.Weights, _pStatic);
+        var ownIndex = ownRow >= 0 ? behaviourRows.IndexOf(ownRow) : -1;
+        excluded = ownIndex >= 0;
+        coefficient = BehaviourCoefficient(excluded ? count - 1 : count);
+        _behaviourSum.CopyTo(into);
+        var behaviourBias = _behaviourBiasSum;
+        if (excluded)
+        {
+            VectorOps.AddScaled(into, _users.Vector(ownRow), -behaviourValues[ownIndex]);
+            behaviourBias -= behaviourValues[ownIndex] * _users.Biases[ownRow];
+        }
+
+        if (coefficient != 1f)
+        {
+            for (var j = 0; j < _rank; j++)
+            {
+                into[j] *= coefficient;
+            }
+        }
+
+        VectorOps.Add(into, _pStatic);
+        VectorOps.Add(into, _fastDelta);
+        return profileBias + (coefficient * behaviourBias) + _fastBiasDelta;
+    }
+
     /// <summary>Trains one event of the open block's user. Returns its loss.</summary>
     public double TrainEvent(in Interaction e, EncodedCatalog items, NegativeSampler? negatives)
     {
@@ -246,30 +280,8 @@ internal sealed class SgdKernel
         var pairwise = _loss is LossKind.Bpr or LossKind.Warp;
         BlockLength++;
 
-        var profileBias = SumWeighted(_users, userProfile.Rows, userProfile.Weights, _pStatic);
         var ownRow = count > 0 ? items.BehaviourRow(e.Item) : -1;
-        var ownIndex = ownRow >= 0 ? behaviourRows.IndexOf(ownRow) : -1;
-        var excluded = ownIndex >= 0;
-        var coefficient = BehaviourCoefficient(excluded ? count - 1 : count);
-        _behaviourSum.CopyTo(_p, 0);
-        var behaviourBias = _behaviourBiasSum;
-        if (excluded)
-        {
-            VectorOps.AddScaled(_p, _users.Vector(ownRow), -behaviourValues[ownIndex]);
-            behaviourBias -= behaviourValues[ownIndex] * _users.Biases[ownRow];
-        }
-
-        if (coefficient != 1f)
-        {
-            for (var j = 0; j < _rank; j++)
-            {
-                _p[j] *= coefficient;
-            }
-        }
-
-        VectorOps.Add(_p, _pStatic);
-        VectorOps.Add(_p, _fastDelta);
-        var userBias = profileBias + (coefficient * behaviourBias) + _fastBiasDelta;
+        var userBias = ComposeUser(ownRow, _p, out var coefficient, out var excluded);
 
         var positive = items.Get(e.Item);
         float userBiasGradient;
@@ -494,10 +506,8 @@ internal sealed class SgdKernel
                 return 0;
             }
 
-            var difference = positiveScore - negativeScore;
-            var sigmoid = 1f / (1f + MathF.Exp(difference));
-            g = -sigmoid * weight;
-            loss = weight * Softplus(-difference);
+            g = LossFunctions.Bpr(positiveScore - negativeScore, out var bprLoss) * weight;
+            loss = weight * bprLoss;
         }
         else
         {
@@ -532,11 +542,7 @@ internal sealed class SgdKernel
                 return 0;
             }
 
-            var rankWeight = MathF.Log(MathF.Max(1f, MathF.Floor((negatives.ItemCount - 1) / (float)trials)));
-            if (rankWeight <= 0f)
-            {
-                rankWeight = 0.1f;
-            }
+            var rankWeight = LossFunctions.WarpRankWeight(negatives.ItemCount, trials);
 
             g = -rankWeight * weight;
             loss = rankWeight * weight * violation;
@@ -560,19 +566,8 @@ internal sealed class SgdKernel
             throw new ModelDivergedException("A score became non-finite during training; lower the learning rate.");
         }
 
-        if (_loss == LossKind.Squared)
-        {
-            var error = score - target;
-            loss = 0.5 * error * error;
-            return error;
-        }
-
-        var probability = 1f / (1f + MathF.Exp(-score));
-        loss = target > 0.5f ? Softplus(-score) : Softplus(score);
-        return probability - target;
+        return LossFunctions.Pointwise(_loss, score, target, out loss);
     }
-
-    private static double Softplus(float x) => x > 20f ? x : Math.Log(1.0 + Math.Exp(x));
 
     private void StepItemRows(SparseFeatures item, ReadOnlySpan<float> p, float g)
     {

@@ -14,7 +14,12 @@ internal sealed class UpdateJournal
     private int _used;
     private int _generation;
     private float _savedGlobalMean;
+    private float? _savedMin;
+    private float? _savedMax;
+    private bool _savedFitted;
     private long _savedTrainedEvents;
+    private int _savedUserEntries;
+    private int _savedItemEntries;
     private RecommenderModel? _model;
 
     public void Begin(RecommenderModel model)
@@ -24,7 +29,12 @@ internal sealed class UpdateJournal
         _used = 0;
         _model = model;
         _savedGlobalMean = model.GlobalMean;
+        _savedMin = model.MinValue;
+        _savedMax = model.MaxValue;
+        _savedFitted = model.IsFitted;
         _savedTrainedEvents = model.TrainedEvents;
+        _savedUserEntries = model.Space.DictionaryEntries(Features.FeatureSide.User).Count;
+        _savedItemEntries = model.Space.DictionaryEntries(Features.FeatureSide.Item).Count;
     }
 
     public void Save(EmbeddingTable table, int row)
@@ -68,7 +78,16 @@ internal sealed class UpdateJournal
         if (_model is not null)
         {
             _model.GlobalMean = _savedGlobalMean;
+            _model.MinValue = _savedMin;
+            _model.MaxValue = _savedMax;
+            _model.IsFitted = _savedFitted;
             _model.TrainedEvents = _savedTrainedEvents;
+
+            // Values first met in the failed batch leave the feature space, and their rows the tables.
+            _model.Space.TruncateEntries(Features.FeatureSide.User, _savedUserEntries);
+            _model.Space.TruncateEntries(Features.FeatureSide.Item, _savedItemEntries);
+            _model.UserTable.Truncate(_model.Space.RowCount(Features.FeatureSide.User));
+            _model.ItemTable.Truncate(_model.Space.RowCount(Features.FeatureSide.Item));
         }
 
         _entries.Clear();
