@@ -7,8 +7,8 @@
 #   --key KEY         function key sent as the x-functions-key header (or FUNCREC_FUNCTION_KEY)
 #   --key-from-azure  read the default function key with the Azure CLI from AZURE_RESOURCE_GROUP and
 #                     AZURE_FUNCTION_APP_NAME (azd sets both) when no key is given
-#   --wait SECONDS    keep retrying until the app answers its health check, e.g. right after a deployment
-#                     (or FUNCREC_SMOKE_WAIT; default 0: one try)
+#   --wait SECONDS    keep retrying wrong answers for up to this long, e.g. right after a deployment
+#                     (or FUNCREC_SMOKE_WAIT; default 0: one try per check)
 #   --timeout SECONDS limit of each request (or FUNCREC_SMOKE_TIMEOUT; default 30)
 #
 # Exits 0 when every check passes, 1 on the first failed check, 2 on a usage error.
@@ -122,21 +122,20 @@ verify() {
   echo "smoke: ok   $method $path -> $status (${seconds} s)"
 }
 
-# expect METHOD PATH STATUS [JSON_BODY]
+# expect METHOD PATH STATUS [JSON_BODY]: sends the request, again until the deadline while the answer is wrong (a new
+# deployment needs a moment to start and for its role assignments to take effect), then verifies the last answer.
 expect() {
-  request "$1" "$2" "${4:-}"
+  while :; do
+    request "$1" "$2" "${4:-}"
+    [ "$status" = "$3" ] && break
+    [ "$(date +%s)" -lt "$deadline" ] || break
+    echo "smoke: waiting for $1 $2 to answer $3 (last answer: $status)"
+    sleep 5
+  done
   verify "$1" "$2" "$3"
 }
 
-# Health first, retried until the deadline: a new deployment or a scaled-to-zero app needs a moment.
-while :; do
-  request GET /api/health
-  [ "$status" = "200" ] && break
-  [ "$(date +%s)" -lt "$deadline" ] || break
-  echo "smoke: waiting for $base_url/api/health (last answer: $status)"
-  sleep 5
-done
-verify GET /api/health 200
+expect GET /api/health 200
 
 run_id="smoke-$(date +%s)-$$"
 user_id="$run_id-user"

@@ -82,7 +82,7 @@ public sealed partial class TemplateScope
                 {
                     var evaluated = Evaluate(child, copyIndex);
                     known &= evaluated.IsKnown;
-                    result[key] = evaluated.IsKnown ? evaluated.Node : child?.DeepClone();
+                    result[key] = evaluated.IsKnown || evaluated.Node is not null ? evaluated.Node : child?.DeepClone();
                 }
 
                 return new ArmValue(known, result);
@@ -96,7 +96,7 @@ public sealed partial class TemplateScope
                 {
                     var evaluated = Evaluate(child, copyIndex);
                     known &= evaluated.IsKnown;
-                    result.Add(evaluated.IsKnown ? evaluated.Node : child?.DeepClone());
+                    result.Add(evaluated.IsKnown || evaluated.Node is not null ? evaluated.Node : child?.DeepClone());
                 }
 
                 return new ArmValue(known, result);
@@ -116,8 +116,8 @@ public sealed partial class TemplateScope
             case ArmExpression.Member member:
             {
                 var target = Evaluate(member.Target, copyIndex);
-                return target.IsKnown && target.Node is JsonObject obj && TryGet(obj, member.Name, out var value)
-                    ? ArmValue.Known(value)
+                return target.Node is JsonObject obj && TryGet(obj, member.Name, out var value)
+                    ? Part(target, value)
                     : ArmValue.Unknown;
             }
 
@@ -125,15 +125,10 @@ public sealed partial class TemplateScope
             {
                 var target = Evaluate(index.Target, copyIndex);
                 var key = Evaluate(index.Key, copyIndex);
-                if (!target.IsKnown || !key.IsKnown)
-                {
-                    return ArmValue.Unknown;
-                }
-
                 return target.Node switch
                 {
-                    JsonArray array when key.AsInteger is { } i && i >= 0 && i < array.Count => ArmValue.Known(array[(int)i]),
-                    JsonObject obj when key.AsString is { } name && TryGet(obj, name, out var value) => ArmValue.Known(value),
+                    JsonArray array when key.AsInteger is { } i && i >= 0 && i < array.Count => Part(target, array[(int)i]),
+                    JsonObject obj when key.AsString is { } name && TryGet(obj, name, out var value) => Part(target, value),
                     _ => ArmValue.Unknown,
                 };
             }
@@ -144,6 +139,33 @@ public sealed partial class TemplateScope
                 return ArmValue.Unknown;
         }
     }
+
+    /// <summary>
+    /// A part of a known or partly known object or array. In a partly known one, unknown parts were left as their raw
+    /// expression text, so an expression-looking string there counts as unknown.
+    /// </summary>
+    private static ArmValue Part(ArmValue container, JsonNode? part)
+    {
+        if (container.IsKnown)
+        {
+            return ArmValue.Known(part);
+        }
+
+        return part switch
+        {
+            JsonValue v when v.TryGetValue<string>(out var text) && ArmExpression.IsExpression(text) => ArmValue.Unknown,
+            JsonObject or JsonArray => new ArmValue(!ContainsExpression(part), part.DeepClone()),
+            _ => ArmValue.Known(part),
+        };
+    }
+
+    private static bool ContainsExpression(JsonNode? node) => node switch
+    {
+        JsonValue v => v.TryGetValue<string>(out var text) && ArmExpression.IsExpression(text),
+        JsonObject obj => obj.Any(p => ContainsExpression(p.Value)),
+        JsonArray array => array.Any(ContainsExpression),
+        _ => false,
+    };
 
     private ArmValue ResolveParameter(string name)
     {
@@ -197,6 +219,19 @@ public sealed partial class TemplateScope
 
                 var offset = call.Arguments.LastOrDefault() is { } last ? Evaluate(last).AsInteger ?? 0 : 0;
                 return ArmValue.Known(JsonValue.Create(copyIndex.Value + offset));
+            }
+
+            case "length" when call.Arguments.Count == 1:
+            {
+                // The length of an array or object is known even when some of its elements are not.
+                var target = Evaluate(call.Arguments[0], copyIndex);
+                return target.Node switch
+                {
+                    JsonArray array => ArmValue.Known(JsonValue.Create((long)array.Count)),
+                    JsonObject obj => ArmValue.Known(JsonValue.Create((long)obj.Count)),
+                    _ when target.AsString is { } text => ArmValue.Known(JsonValue.Create((long)text.Length)),
+                    _ => ArmValue.Unknown,
+                };
             }
 
             case "if":
@@ -272,14 +307,6 @@ public sealed partial class TemplateScope
                     JsonObject o => o.Count == 0,
                     _ => AsString(args[0]) is { Length: 0 },
                 }));
-            case "length" when args.Count == 1:
-                return args[0] switch
-                {
-                    JsonArray a => ArmValue.Known(JsonValue.Create((long)a.Count)),
-                    JsonObject o => ArmValue.Known(JsonValue.Create((long)o.Count)),
-                    _ when AsString(args[0]) is { } text => ArmValue.Known(JsonValue.Create((long)text.Length)),
-                    _ => ArmValue.Unknown,
-                };
             case "createarray":
                 return ArmValue.Known(new JsonArray(args.Select(a => a?.DeepClone()).ToArray()));
             case "createobject" when args.Count % 2 == 0:
@@ -373,8 +400,7 @@ public sealed partial class TemplateScope
     private static string? AsString(JsonNode? node) =>
         node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
-    private static long? Integer(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var n) ? n : null;
+    private static long? Integer(JsonNode? node) => ArmValue.Known(node).AsInteger;
 
     private static bool? Boolean(JsonNode? node) =>
         node is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? v.GetValue<bool>() : null;
