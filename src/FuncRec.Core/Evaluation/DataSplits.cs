@@ -38,6 +38,11 @@ public static class DataSplits
         var sorted = SortByTime(interactions);
         var parts = new Interaction[cuts.Length + 1][];
         var start = 0;
+        if (cuts.Any(c => !double.IsFinite(c) || c < 0 || c > 1))
+        {
+            throw new ArgumentException("Cuts must be fractions in [0, 1].", nameof(cuts));
+        }
+
         for (var c = 0; c <= cuts.Length; c++)
         {
             var end = c < cuts.Length ? (int)(sorted.Length * cuts[c]) : sorted.Length;
@@ -63,6 +68,6 @@ public static class DataSplits
     {
         var indices = Enumerable.Range(0, count).ToArray();
         new SeededRandom(seed).Shuffle(indices.AsSpan());
-        return indices.Take((int)Math.Round(count * fraction)).ToHashSet();
+        return indices.Take((int)Math.Round(count * fraction, MidpointRounding.AwayFromZero)).ToHashSet();
     }
 }

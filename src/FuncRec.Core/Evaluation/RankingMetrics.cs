@@ -22,7 +22,7 @@ public static class RankingMetrics
 
     public static double NdcgAt(ReadOnlySpan<int> ranked, IReadOnlySet<int> relevant, int k)
     {
-        if (relevant.Count == 0)
+        if (relevant.Count == 0 || k <= 0)
         {
             return 0;
         }
@@ -48,7 +48,7 @@ public static class RankingMetrics
 
     public static double AveragePrecisionAt(ReadOnlySpan<int> ranked, IReadOnlySet<int> relevant, int k)
     {
-        if (relevant.Count == 0)
+        if (relevant.Count == 0 || k <= 0)
         {
             return 0;
         }

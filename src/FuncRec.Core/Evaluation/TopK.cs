@@ -6,11 +6,12 @@ public static class TopK
     /// <summary>Indices of the k highest scores, best first; indices where <paramref name="skip"/> is true are left out. Ties go to the lower index.</summary>
     public static int[] Select(ReadOnlySpan<float> scores, int k, Func<int, bool>? skip = null)
     {
-        if (k <= 0)
+        if (k <= 0 || scores.IsEmpty)
         {
             return [];
         }
 
+        k = Math.Min(k, scores.Length);
         var heapScores = new float[k];
         var heapItems = new int[k];
         var size = 0;

@@ -100,11 +100,11 @@ public sealed class FeatureSchema
                     throw new ArgumentException($"Numeric feature group '{group.Name}' needs bucket boundaries.", nameof(groups));
                 }
 
-                for (var i = 1; i < group.Boundaries.Count; i++)
+                for (var i = 0; i < group.Boundaries.Count; i++)
                 {
-                    if (!(group.Boundaries[i] > group.Boundaries[i - 1]))
+                    if (!double.IsFinite(group.Boundaries[i]) || (i > 0 && !(group.Boundaries[i] > group.Boundaries[i - 1])))
                     {
-                        throw new ArgumentException($"Numeric feature group '{group.Name}' needs strictly ascending boundaries.", nameof(groups));
+                        throw new ArgumentException($"Numeric feature group '{group.Name}' needs finite, strictly ascending boundaries.", nameof(groups));
                     }
                 }
             }

@@ -95,7 +95,7 @@ public sealed class FeatureValueJsonConverter : JsonConverter<FeatureValue>
             case JsonTokenType.String:
                 return FeatureValue.Of(reader.GetString()!);
             case JsonTokenType.Number:
-                return FeatureValue.Of(reader.GetDouble());
+                return FeatureValue.Of(FiniteNumber(ref reader));
             case JsonTokenType.True:
             case JsonTokenType.False:
                 return FeatureValue.Of(reader.GetBoolean() ? "true" : "false");
@@ -106,7 +106,7 @@ public sealed class FeatureValueJsonConverter : JsonConverter<FeatureValue>
                     list.Add(reader.TokenType switch
                     {
                         JsonTokenType.String => reader.GetString()!,
-                        JsonTokenType.Number => reader.GetDouble().ToString("R", CultureInfo.InvariantCulture),
+                        JsonTokenType.Number => FiniteNumber(ref reader).ToString("R", CultureInfo.InvariantCulture),
                         _ => throw new JsonException("A feature list may hold only strings and numbers."),
                     });
                     if (list.Count > MaxListLength)
@@ -119,6 +119,12 @@ public sealed class FeatureValueJsonConverter : JsonConverter<FeatureValue>
             default:
                 throw new JsonException("A feature value must be a string, a number, or a list of strings.");
         }
+    }
+
+    private static double FiniteNumber(ref Utf8JsonReader reader)
+    {
+        var number = reader.GetDouble();
+        return double.IsFinite(number) ? number : throw new JsonException("A feature number must be finite.");
     }
 
     public override void Write(Utf8JsonWriter writer, FeatureValue value, JsonSerializerOptions options)

@@ -109,8 +109,7 @@ public static class OnnxModelExporter
         g.Initializer("zero_index", [0L]);
         g.Initializer("zero_count", [0L], 1);
         g.Initializer("zero_weight", [0f]);
-        g.Initializer("half", [0.5f]);
-        g.Initializer("minus_infinity", [float.NegativeInfinity]);
+        g.Initializer("minus_largest", [-float.MaxValue]);
         g.Initializer("axis_0", [0L], 1);
         g.Initializer("column_shape", [-1L, 1L], 2);
         g.Initializer("flat_shape", [-1L], 1);
@@ -168,10 +167,10 @@ public static class OnnxModelExporter
         g.Node("Add", "catalog_shifted", "catalog_dots", "score_offset");
         g.Node("Reshape", "catalog_flat", "catalog_shifted", "flat_shape");
         g.Node("Add", "catalog_scores", "catalog_flat", G.ItemBiases);
-        g.Node("Greater", "excluded", G.Exclude, "half");
-        g.Node("Where", "eligible_scores", "excluded", "minus_infinity", "catalog_scores");
-        g.Node("Cast", ["excluded"], ["excluded_flags"], OnnxGraphBuilder.Attribute("to", (long)DataType.Int64));
-        g.Node("ReduceSum", ["excluded_flags"], ["excluded_count"], OnnxGraphBuilder.Attribute("keepdims", 1));
+        g.Node("Mul", "exclusion_penalty", G.Exclude, "minus_largest");
+        g.Node("Add", "eligible_scores", "catalog_scores", "exclusion_penalty");
+        g.Node("ReduceSum", ["exclude"], ["excluded_total"], OnnxGraphBuilder.Attribute("keepdims", 1));
+        g.Node("Cast", ["excluded_total"], ["excluded_count"], OnnxGraphBuilder.Attribute("to", (long)DataType.Int64));
         g.Node("Shape", "catalog_size", G.ItemBiases);
         g.Node("Sub", "eligible_count", "catalog_size", "excluded_count");
         g.Node("Min", "k", G.TopK, "eligible_count");
