@@ -95,15 +95,11 @@ public static class OnnxModelExporter
         g.Input(G.Exclude, DataType.Float, "m");
         g.Input(G.TopK, DataType.Int64, 1);
 
-        // A model whose user side has no rows still gets one zero row, so the clamped gather below stays in
+        // A model whose user side has no rows still gets one zero row, so the masked gather below stays in
         // bounds; the row count used for masking is the real one, so that row is never weighted in.
         var tableRows = Math.Max(rows, 1);
-        var vectors = new float[tableRows * rank];
-        var biases = new float[tableRows];
-        model.UserTable.AllVectors.CopyTo(vectors);
-        model.UserTable.AllBiases.CopyTo(biases);
-        g.Initializer(UserTable, vectors, tableRows, rank);
-        g.Initializer(UserBiases, biases, tableRows, 1);
+        g.Initializer(UserTable, rows > 0 ? model.UserTable.AllVectors : new float[rank], tableRows, rank);
+        g.Initializer(UserBiases, rows > 0 ? model.UserTable.AllBiases : new float[1], tableRows, 1);
         g.Initializer(GlobalMean, [model.GlobalMean], 1);
         g.Initializer("user_row_count", [(long)rows]);
         g.Initializer("zero_index", [0L]);
@@ -157,8 +153,9 @@ public static class OnnxModelExporter
     }
 
     /// <summary>
-    /// The catalog's scores with excluded items at −∞, and their top K. K is capped at the number of items left,
-    /// so an excluded item is never returned and a top_k larger than the catalog is not an error.
+    /// The catalog's scores and their top K. An excluded item's score is pushed down by the largest float (a
+    /// multiply-add: cheaper than a compare-and-select over the catalog) and K is capped at the number of items
+    /// left, so an excluded item is never returned and a top_k larger than the catalog is not an error.
     /// </summary>
     private static GraphProto RankCatalog()
     {
@@ -169,7 +166,7 @@ public static class OnnxModelExporter
         g.Node("Add", "catalog_scores", "catalog_flat", G.ItemBiases);
         g.Node("Mul", "exclusion_penalty", G.Exclude, "minus_largest");
         g.Node("Add", "eligible_scores", "catalog_scores", "exclusion_penalty");
-        g.Node("ReduceSum", ["exclude"], ["excluded_total"], OnnxGraphBuilder.Attribute("keepdims", 1));
+        g.Node("ReduceSum", [G.Exclude], ["excluded_total"], OnnxGraphBuilder.Attribute("keepdims", 1));
         g.Node("Cast", ["excluded_total"], ["excluded_count"], OnnxGraphBuilder.Attribute("to", (long)DataType.Int64));
         g.Node("Shape", "catalog_size", G.ItemBiases);
         g.Node("Sub", "eligible_count", "catalog_size", "excluded_count");

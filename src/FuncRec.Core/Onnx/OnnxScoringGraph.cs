@@ -38,16 +38,16 @@ public static class OnnxScoringGraph
     /// <summary>int64[c]: catalog indices to score (each in [0, m)).</summary>
     public const string Candidates = "candidates";
 
-    /// <summary>float[m]: 1 where an item must not be recommended, 0 elsewhere.</summary>
+    /// <summary>float[m]: exactly 1 where an item must not be recommended, 0 elsewhere (the graph counts the ones).</summary>
     public const string Exclude = "exclude";
 
-    /// <summary>int64[1]: how many items to recommend.</summary>
+    /// <summary>int64[1]: how many items to recommend; 0 skips the pass over the catalog (a candidates-only call).</summary>
     public const string TopK = "top_k";
 
     /// <summary>float[c]: raw scores of the candidates, in candidate order.</summary>
     public const string CandidateScores = "candidate_scores";
 
-    /// <summary>float[K]: the best raw scores over the catalog, highest first, K = min(top_k, items not excluded).</summary>
+    /// <summary>float[K]: the best raw scores over the catalog, highest first, K = min(top_k, items not excluded) (0 when top_k ≤ 0).</summary>
     public const string TopScores = "top_scores";
 
     /// <summary>int64[K]: the catalog indices of <see cref="TopScores"/>.</summary>

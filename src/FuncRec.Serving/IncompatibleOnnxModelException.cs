@@ -1,0 +1,18 @@
+namespace FuncRec.Serving;
+
+/// <summary>
+/// Thrown when ONNX bytes cannot serve a model: not a FuncRec scoring graph, another graph format version, or
+/// a rank or feature schema other than the model's (its encoded rows would mean something else).
+/// </summary>
+public sealed class IncompatibleOnnxModelException : InvalidOperationException
+{
+    public IncompatibleOnnxModelException(string message)
+        : base(message)
+    {
+    }
+
+    public IncompatibleOnnxModelException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

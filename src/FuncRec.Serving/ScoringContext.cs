@@ -1,0 +1,278 @@
+using FuncRec.Core.Features;
+using Microsoft.ML.OnnxRuntime;
+using G = FuncRec.Core.Onnx.OnnxScoringGraph;
+
+namespace FuncRec.Serving;
+
+/// <summary>
+/// Everything one scoring call needs and can reuse on the next: pinned input and output buffers, the tensors
+/// over them, and an I/O binding that keeps the fixed-shape inputs bound between calls. One caller at a time
+/// (the scorer pools them); the session itself is shared.
+/// </summary>
+internal sealed class ScoringContext : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly int _rank;
+    private readonly OrtIoBinding _binding;
+    private readonly RunOptions _runOptions = new();
+    private readonly float[] _onlineVector;
+    private readonly float[] _onlineBias = Pinned<float>(1);
+    private readonly long[] _topK = Pinned<long>(1);
+    private readonly long[] _noCandidatesBuffer = Pinned<long>(1);
+    private readonly List<OrtValue> _ownedValues = [];
+    private readonly OrtValue _noCandidates;
+    private readonly List<OrtValue> _callValues = [];
+
+    private long[] _rows = Pinned<long>(64);
+    private float[] _weights = Pinned<float>(64);
+    private long[] _candidates = Pinned<long>(64);
+    private float[] _candidateScores = Pinned<float>(64);
+    private float[] _topScores = Pinned<float>(64);
+    private long[] _topIndices = Pinned<long>(64);
+
+    // All zeros between calls: a call marks its exclusions and clears exactly those afterwards.
+    private float[] _exclude = Pinned<float>(1);
+
+    private ItemCatalogSnapshot? _boundCatalog;
+    private OrtValue? _itemVectors;
+    private OrtValue? _itemBiases;
+    private OrtValue? _excludeMask;
+
+    public ScoringContext(InferenceSession session, int rank)
+    {
+        _session = session;
+        _rank = rank;
+        _onlineVector = Pinned<float>(rank);
+        _binding = session.CreateIoBinding();
+        _binding.BindInput(G.OnlineVector, Own(Tensor(_onlineVector, rank)));
+        _binding.BindInput(G.OnlineBias, Own(Tensor(_onlineBias, 1)));
+        _binding.BindInput(G.TopK, Own(Tensor(_topK, 1)));
+        _noCandidates = Own(Tensor(_noCandidatesBuffer, 0));
+    }
+
+    /// <summary>Raw scores of <paramref name="candidates"/> (validated by the caller) into <paramref name="scores"/>.</summary>
+    public void ScoreCandidates(FeatureVector user, ReadOnlySpan<float> onlineVector, float onlineBias, ItemCatalogSnapshot catalog, ReadOnlySpan<int> candidates, Span<float> scores)
+    {
+        try
+        {
+            BindUser(user, onlineVector, onlineBias);
+            BindCatalog(catalog);
+            _topK[0] = 0;
+
+            var count = candidates.Length;
+            EnsureCapacity(ref _candidates, count);
+            EnsureCapacity(ref _candidateScores, count);
+            for (var i = 0; i < count; i++)
+            {
+                _candidates[i] = candidates[i];
+            }
+
+            _binding.BindInput(G.Candidates, CallValue(Tensor(_candidates, count)));
+            _binding.ClearBoundOutputs();
+            _binding.BindOutput(G.CandidateScores, CallValue(Tensor(_candidateScores, count)));
+            _session.RunWithBinding(_runOptions, _binding);
+            _candidateScores.AsSpan(0, count).CopyTo(scores);
+        }
+        finally
+        {
+            ReleaseCallValues();
+        }
+    }
+
+    /// <summary>
+    /// The best <paramref name="k"/> items not excluded (and, with a category, in it), highest raw score first.
+    /// Excluded indices outside the snapshot are ignored. Returns how many were written.
+    /// </summary>
+    public int TopK(FeatureVector user, ReadOnlySpan<float> onlineVector, float onlineBias, ItemCatalogSnapshot catalog, int k, ReadOnlySpan<int> excluded, string? category, Span<int> indices, Span<float> scores)
+    {
+        BindCatalog(catalog);
+        var items = catalog.Count;
+        var mask = _exclude.AsSpan(0, items);
+        var eligible = MarkExclusions(mask, catalog, excluded, category);
+        try
+        {
+            var take = Math.Min(k, eligible);
+            if (take == 0)
+            {
+                return 0;
+            }
+
+            BindUser(user, onlineVector, onlineBias);
+            _topK[0] = take;
+            _binding.BindInput(G.Candidates, _noCandidates);
+            EnsureCapacity(ref _topScores, take);
+            EnsureCapacity(ref _topIndices, take);
+            _binding.ClearBoundOutputs();
+            _binding.BindOutput(G.TopScores, CallValue(Tensor(_topScores, take)));
+            _binding.BindOutput(G.TopIndices, CallValue(Tensor(_topIndices, take)));
+            _session.RunWithBinding(_runOptions, _binding);
+            for (var i = 0; i < take; i++)
+            {
+                indices[i] = (int)_topIndices[i];
+                scores[i] = _topScores[i];
+            }
+
+            return take;
+        }
+        finally
+        {
+            if (category is null)
+            {
+                foreach (var index in excluded)
+                {
+                    if ((uint)index < (uint)items)
+                    {
+                        mask[index] = 0f;
+                    }
+                }
+            }
+            else
+            {
+                mask.Clear();
+            }
+
+            ReleaseCallValues();
+        }
+    }
+
+    public void Dispose()
+    {
+        ReleaseCallValues();
+        UnbindCatalog();
+        foreach (var value in _ownedValues)
+        {
+            value.Dispose();
+        }
+
+        _binding.Dispose();
+        _runOptions.Dispose();
+    }
+
+    /// <summary>Sets mask entries to 1 for excluded items (all outside the category, when one is given); returns the items left.</summary>
+    private static int MarkExclusions(Span<float> mask, ItemCatalogSnapshot catalog, ReadOnlySpan<int> excluded, string? category)
+    {
+        var eligible = mask.Length;
+        if (category is not null)
+        {
+            mask.Fill(1f);
+            var members = catalog.ItemsInCategory(category);
+            foreach (var index in members)
+            {
+                mask[index] = 0f;
+            }
+
+            eligible = members.Length;
+        }
+
+        foreach (var index in excluded)
+        {
+            if ((uint)index < (uint)mask.Length && mask[index] == 0f)
+            {
+                mask[index] = 1f;
+                eligible--;
+            }
+        }
+
+        return eligible;
+    }
+
+    /// <summary>Copies the user's rows into the int64 buffer the graph reads, and the online state into its bound buffers.</summary>
+    private void BindUser(FeatureVector user, ReadOnlySpan<float> onlineVector, float onlineBias)
+    {
+        var rows = user.Rows;
+        var count = rows.Length;
+        EnsureCapacity(ref _rows, count);
+        EnsureCapacity(ref _weights, count);
+        for (var i = 0; i < count; i++)
+        {
+            _rows[i] = rows[i];
+        }
+
+        user.Weights.CopyTo(_weights);
+        if (onlineVector.IsEmpty)
+        {
+            _onlineVector.AsSpan().Clear();
+        }
+        else
+        {
+            onlineVector.CopyTo(_onlineVector);
+        }
+
+        _onlineBias[0] = onlineBias;
+        _binding.BindInput(G.UserRows, CallValue(Tensor(_rows, count)));
+        _binding.BindInput(G.UserWeights, CallValue(Tensor(_weights, count)));
+    }
+
+    /// <summary>Binds a snapshot's arrays in place; kept bound while callers use the same snapshot.</summary>
+    private void BindCatalog(ItemCatalogSnapshot catalog)
+    {
+        if (ReferenceEquals(catalog, _boundCatalog))
+        {
+            return;
+        }
+
+        UnbindCatalog();
+        var items = catalog.Count;
+        if (_exclude.Length < items)
+        {
+            _exclude = Pinned<float>(Math.Max(items, _exclude.Length * 2));
+        }
+
+        _itemVectors = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(catalog.Vectors, 0, items * _rank), [items, _rank]);
+        _itemBiases = Tensor(catalog.Biases, items);
+        _excludeMask = Tensor(_exclude, items);
+        _binding.BindInput(G.ItemVectors, _itemVectors);
+        _binding.BindInput(G.ItemBiases, _itemBiases);
+        _binding.BindInput(G.Exclude, _excludeMask);
+        _boundCatalog = catalog;
+    }
+
+    private void UnbindCatalog()
+    {
+        _itemVectors?.Dispose();
+        _itemBiases?.Dispose();
+        _excludeMask?.Dispose();
+        _itemVectors = _itemBiases = _excludeMask = null;
+        _boundCatalog = null;
+    }
+
+    private OrtValue Own(OrtValue value)
+    {
+        _ownedValues.Add(value);
+        return value;
+    }
+
+    private OrtValue CallValue(OrtValue value)
+    {
+        _callValues.Add(value);
+        return value;
+    }
+
+    private void ReleaseCallValues()
+    {
+        foreach (var value in _callValues)
+        {
+            value.Dispose();
+        }
+
+        _callValues.Clear();
+    }
+
+    private static OrtValue Tensor<T>(T[] buffer, int length)
+        where T : unmanaged
+        => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<T>(buffer, 0, length), [length]);
+
+    private static void EnsureCapacity<T>(ref T[] buffer, int length)
+        where T : unmanaged
+    {
+        if (buffer.Length < length)
+        {
+            buffer = Pinned<T>(Math.Max(length, buffer.Length * 2));
+        }
+    }
+
+    /// <summary>On the pinned-object heap: ONNX Runtime reads and writes these in place for the context's lifetime.</summary>
+    private static T[] Pinned<T>(int length)
+        where T : unmanaged
+        => GC.AllocateArray<T>(Math.Max(length, 1), pinned: true);
+}
