@@ -12,6 +12,7 @@ public static class FuncRecCommandLine
         var bench = new Command("bench", "Measure FuncRec: model quality on MovieLens, or the serving loop over HTTP.");
         bench.Subcommands.Add(BenchQualityCommand.Create());
         root.Subcommands.Add(bench);
+        root.Subcommands.Add(ServeCommand.Create());
         return root;
     }
 }

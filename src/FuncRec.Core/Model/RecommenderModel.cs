@@ -135,7 +135,8 @@ public sealed class RecommenderModel
         return score;
     }
 
-    internal void EnsureFitted()
+    /// <summary>Throws <see cref="ModelNotFittedException"/> unless the model was fitted.</summary>
+    public void EnsureFitted()
     {
         if (!IsFitted)
         {

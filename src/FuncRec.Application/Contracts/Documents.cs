@@ -1,0 +1,67 @@
+using FuncRec.Core.Features;
+
+namespace FuncRec.Application.Contracts;
+
+/// <summary>A stored value with the concurrency token of the version read (an ETag).</summary>
+public sealed record Versioned<T>(T Value, string ETag);
+
+/// <summary>
+/// Everything FuncRec keeps about one user, in one document so that applying an event is one atomic write:
+/// profile features, the recent interactions (behaviour features, and the material to re-derive online state),
+/// the online state per model version, and the ids of the events already applied (exactly-once window).
+/// </summary>
+public sealed record UserDocument
+{
+    public required string Id { get; init; }
+
+    public Dictionary<string, FeatureValue> Features { get; init; } = [];
+
+    /// <summary>Newest last, capped (see OnlineOptions.RecentEvents).</summary>
+    public List<RecentInteraction> Recent { get; init; } = [];
+
+    public OnlineStateDocument? Online { get; init; }
+
+    /// <summary>Ids of the last applied events, newest last, capped (see OnlineOptions.AppliedEventIds).</summary>
+    public List<string> AppliedEventIds { get; init; } = [];
+
+    /// <summary>Ids of the last batches that applied events to this user, newest last (a redelivered batch logs what it applied before).</summary>
+    public List<string> AppliedBatchIds { get; init; } = [];
+
+    public long EventCount { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>
+    /// Set when the user was forgotten: the document is then a tombstone with no data, kept so that events
+    /// accepted before the deletion but applied after it are dropped instead of bringing the user back.
+    /// </summary>
+    public DateTimeOffset? DeletedAt { get; init; }
+}
+
+/// <summary>One interaction remembered in the user's document.</summary>
+/// <param name="Value">Its weight as behaviour (the target when it teaches, else the event's own value).</param>
+/// <param name="Target">What it teaches (rating, or implicit weight); null when it only counts as behaviour.</param>
+/// <param name="AppliedAt">When it was applied: events after a model's data window are replayed onto that model's online state.</param>
+public sealed record RecentInteraction(string ItemId, string Type, float Value, float? Target, DateTimeOffset AppliedAt);
+
+/// <summary>
+/// A user's online vectors and biases (one per learning-rate candidate, vectors one after the other) with their
+/// AdaGrad accumulators, valid only against <see cref="ModelVersion"/>.
+/// </summary>
+public sealed record OnlineStateDocument(
+    string ModelVersion,
+    float[] Vectors,
+    float[] Biases,
+    float[] VectorAccumulators,
+    float[] BiasAccumulators,
+    long AppliedEvents);
+
+/// <summary>An item of the catalog with its features.</summary>
+public sealed record ItemDocument
+{
+    public required string Id { get; init; }
+
+    public Dictionary<string, FeatureValue> Features { get; init; } = [];
+
+    public DateTimeOffset UpdatedAt { get; init; }
+}

@@ -1,0 +1,266 @@
+using System.Text.Json;
+using FuncRec.Application.Contracts;
+using FuncRec.Application.Options;
+using FuncRec.Application.Ports;
+using FuncRec.Core.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FuncRec.Application.Services;
+
+/// <summary>What applying one batch did.</summary>
+public sealed record BatchOutcome(string BatchId, int Events, int Applied, int Duplicates, int Dropped, int Users, bool DriftDetected);
+
+/// <summary>
+/// Applies one event batch (one queue message): per user, online SGD on their state against the active model,
+/// their recent interactions and event count, all in one optimistic-concurrency write of their document; then
+/// the batch goes to the event log. Delivery is at least once and consumers run in parallel, so:
+/// <list type="bullet">
+/// <item>an event id already in the user's applied ids is skipped (a redelivered or re-posted event applies nothing twice);</item>
+/// <item>a write that loses an ETag race re-reads the document and applies only what is still new, so concurrent
+/// batches for one user never lose an update and the result equals some sequential order;</item>
+/// <item>the log append is idempotent per batch id, and a redelivered batch logs what it applied on its earlier attempt;</item>
+/// <item>a message that can never apply throws <see cref="PoisonMessageException"/> at once; anything else is transient
+/// and the queue retries it.</item>
+/// </list>
+/// </summary>
+public sealed class EventBatchProcessor(
+    IUserStore users,
+    IItemStore items,
+    IEventLog log,
+    IModelRegistry registry,
+    ModelHost host,
+    OnlineLearningService onlineLearning,
+    PopularityService popularity,
+    IOptions<FuncRecOptions> options,
+    TimeProvider clock,
+    ILogger<EventBatchProcessor> logger)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly FuncRecOptions _options = options.Value;
+    private readonly EventParser _parser = new(options.Value.Ingest);
+
+    /// <summary>Reads a queue message; anything that is not a valid batch is poison (retrying cannot fix it).</summary>
+    public EventBatch Parse(string message)
+    {
+        EventBatch? batch;
+        try
+        {
+            batch = JsonSerializer.Deserialize<EventBatch>(message, Json);
+        }
+        catch (JsonException exception)
+        {
+            throw new PoisonMessageException($"The message is not a JSON event batch: {exception.Message}", exception);
+        }
+
+        if (batch is null || string.IsNullOrWhiteSpace(batch.BatchId) || batch.Events is null)
+        {
+            throw new PoisonMessageException("The message lacks a batch id or its events.");
+        }
+
+        for (var i = 0; i < batch.Events.Count; i++)
+        {
+            var e = batch.Events[i];
+            if (e is null || _parser.IdProblem(e.EventId) is not null || _parser.IdProblem(e.UserId) is not null || _parser.IdProblem(e.ItemId) is not null
+                || !Core.Data.EventTypes.IsKnown(e.Type) || (e.Value is { } v && !float.IsFinite(v)))
+            {
+                throw new PoisonMessageException($"Event {i} of batch {batch.BatchId} is invalid (ids, type or value).");
+            }
+        }
+
+        return batch;
+    }
+
+    public async Task<BatchOutcome> ApplyAsync(EventBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var model = host.Current;
+        var now = clock.GetUtcNow();
+        var groups = batch.Events.Select((e, index) => (e, index)).GroupBy(x => x.e.UserId, StringComparer.Ordinal).ToArray();
+        var outcomes = new UserOutcome[groups.Length];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, groups.Length),
+            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (g, token) => outcomes[g] = await ApplyUserAsync(model, batch, groups[g].Key, groups[g].Select(x => x.e).ToArray(), now, token));
+
+        await EnsureItemsAsync(batch, now, cancellationToken);
+
+        var logged = groups.Zip(outcomes).SelectMany(pair => pair.First.Where(x => pair.Second.Logged.Contains(x.e.EventId)))
+            .OrderBy(x => x.index).Select(x => x.e).ToArray();
+        await log.AppendAsync(new AppliedBatch { BatchId = batch.BatchId, AppliedAt = now, Events = logged }, cancellationToken);
+
+        // Observations count only once the state they came from is stored (a lost write race retries the learning).
+        var drift = false;
+        foreach (var losses in outcomes.SelectMany(o => o.Losses))
+        {
+            drift |= onlineLearning.Observe(losses);
+        }
+
+        popularity.Record(logged, onlineLearning.Targets);
+        if (drift && _options.FineTune.FineTuneOnDrift)
+        {
+            logger.LogWarning("Drift detected in the prequential error; asking for an early fine-tune");
+            await RequestFineTuneAsync("drift detected in the prequential error", now, cancellationToken);
+        }
+
+        var outcome = new BatchOutcome(
+            batch.BatchId,
+            batch.Events.Count,
+            outcomes.Sum(o => o.Applied),
+            outcomes.Sum(o => o.Duplicates),
+            outcomes.Sum(o => o.Dropped),
+            groups.Length,
+            drift);
+        logger.LogInformation(
+            "Applied batch {BatchId}: {Applied} applied, {Duplicates} duplicates, {Dropped} dropped for {Users} users",
+            batch.BatchId, outcome.Applied, outcome.Duplicates, outcome.Dropped, outcome.Users);
+        return outcome;
+    }
+
+    private async Task<UserOutcome> ApplyUserAsync(ServingModel? model, EventBatch batch, string userId, AcceptedEvent[] events, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var maxAttempts = _options.Online.MaxWriteAttempts;
+        for (var attempt = 1; attempt <= maxAttempts; attempt++)
+        {
+            var stored = await users.GetAsync(userId, cancellationToken);
+            var document = stored?.Value;
+            var candidates = events;
+            var dropped = 0;
+            if (document?.DeletedAt is { } deletedAt)
+            {
+                // Events accepted before the user was forgotten must not bring them back; later ones start a new life.
+                candidates = events.Where(e => batch.AcceptedAt > deletedAt).ToArray();
+                dropped = events.Length - candidates.Length;
+                document = null;
+                if (candidates.Length == 0)
+                {
+                    return new UserOutcome(new HashSet<string>(), 0, 0, dropped, []);
+                }
+            }
+
+            var applied = new HashSet<string>(document?.AppliedEventIds ?? [], StringComparer.Ordinal);
+            var batchSeenBefore = document?.AppliedBatchIds.Contains(batch.BatchId) == true;
+            var fresh = new List<AcceptedEvent>();
+            var logged = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var e in candidates)
+            {
+                if (applied.Contains(e.EventId))
+                {
+                    if (batchSeenBefore)
+                    {
+                        logged.Add(e.EventId);
+                    }
+
+                    continue;
+                }
+
+                applied.Add(e.EventId);
+                fresh.Add(e);
+                logged.Add(e.EventId);
+            }
+
+            var duplicates = candidates.Length - fresh.Count;
+            if (fresh.Count == 0)
+            {
+                return new UserOutcome(logged, 0, duplicates, dropped, []);
+            }
+
+            var (updated, losses) = Learn(model, document ?? new UserDocument { Id = userId }, batch.BatchId, fresh, now);
+            var etag = await users.TryWriteAsync(updated, stored?.ETag, cancellationToken);
+            if (etag is not null)
+            {
+                return new UserOutcome(logged, fresh.Count, duplicates, dropped, losses);
+            }
+
+            logger.LogDebug("Write conflict on user {UserId} (attempt {Attempt}); re-reading", userId, attempt);
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50, attempt * 2) * Random.Shared.NextDouble()), cancellationToken);
+        }
+
+        throw new InvalidOperationException($"User {userId} kept changing under {maxAttempts} attempts; the batch will be retried.");
+    }
+
+    private (UserDocument Document, List<double[]> Losses) Learn(ServingModel? model, UserDocument document, string batchId, List<AcceptedEvent> fresh, DateTimeOffset now)
+    {
+        var state = model is null ? null : onlineLearning.StateFor(model, document);
+        var recent = new List<RecentInteraction>(document.Recent);
+        var working = document with { Recent = recent };
+        var features = new FeatureVector();
+        var losses = new List<double[]>();
+        foreach (var e in fresh)
+        {
+            var target = onlineLearning.Targets.TargetOf(e);
+            if (model is not null && state is not null && target is { } t)
+            {
+                UserFeatures.Encode(model, working, e.Context, features);
+                if (onlineLearning.Learn(model, state, features, e.ItemId, t, StableHash.Of(e.EventId, e.ItemId)) is { } eventLosses)
+                {
+                    losses.Add(eventLosses);
+                }
+            }
+
+            recent.Add(new RecentInteraction(e.ItemId, e.Type, onlineLearning.Targets.BehaviourValueOf(e), target, now));
+        }
+
+        var keepRecent = _options.Online.RecentEvents;
+        if (recent.Count > keepRecent)
+        {
+            recent.RemoveRange(0, recent.Count - keepRecent);
+        }
+
+        var appliedIds = new List<string>(document.AppliedEventIds);
+        appliedIds.AddRange(fresh.Select(e => e.EventId));
+        var keepIds = _options.Online.AppliedEventIds;
+        if (appliedIds.Count > keepIds)
+        {
+            appliedIds.RemoveRange(0, appliedIds.Count - keepIds);
+        }
+
+        var batches = new List<string>(document.AppliedBatchIds) { batchId };
+        if (batches.Count > 20)
+        {
+            batches.RemoveRange(0, batches.Count - 20);
+        }
+
+        var updated = document with
+        {
+            Recent = recent,
+            AppliedEventIds = appliedIds,
+            AppliedBatchIds = batches,
+            EventCount = document.EventCount + fresh.Count,
+            Online = state is null ? document.Online : OnlineLearningService.ToDocument(state),
+            UpdatedAt = now,
+            DeletedAt = null,
+        };
+        return (updated, losses);
+    }
+
+    private async Task EnsureItemsAsync(EventBatch batch, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        foreach (var itemId in batch.Events.Select(e => e.ItemId).Distinct(StringComparer.Ordinal))
+        {
+            if (host.TryGetItem(itemId, out _))
+            {
+                continue;
+            }
+
+            // Items first met in events join the catalog (without features) so they can be recommended and trained.
+            await items.TryCreateAsync(new ItemDocument { Id = itemId, UpdatedAt = now }, cancellationToken);
+            host.EnsureItem(itemId, now);
+        }
+    }
+
+    private async Task RequestFineTuneAsync(string reason, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var control = await registry.GetControlAsync(cancellationToken);
+            var next = (control?.Value ?? FineTuneService.InitialControl(_options.FineTune)) with { RequestedAt = now, RequestReason = reason };
+            if (await registry.TrySaveControlAsync(next, control?.ETag, cancellationToken))
+            {
+                return;
+            }
+        }
+    }
+
+    private sealed record UserOutcome(IReadOnlySet<string> Logged, int Applied, int Duplicates, int Dropped, IReadOnlyList<double[]> Losses);
+}

@@ -1,0 +1,116 @@
+using System.Text;
+using System.Text.Json;
+using FuncRec.Application.Contracts;
+using FuncRec.Application.Options;
+using FuncRec.Application.Ports;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FuncRec.Application.Services;
+
+/// <summary>What happened to a posted batch: how many were accepted (durably queued), and why each refused one was.</summary>
+public sealed record IngestResult(int Received, int Accepted, IReadOnlyList<string> AcceptedEventIds, IReadOnlyList<RejectedEvent> Rejected, int Messages);
+
+/// <summary>
+/// <c>POST /api/events</c>: validates each event, gives it an id, and enqueues the valid ones in messages under
+/// the queue's size limit. An event counts as accepted only once its message is stored. Client-supplied event ids
+/// make retries safe: the queue consumer applies an id at most once per user.
+/// </summary>
+public sealed class EventIngestionService(IEventQueue queue, IOptions<FuncRecOptions> options, TimeProvider clock, ILogger<EventIngestionService> logger)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly EventParser _parser = new(options.Value.Ingest);
+
+    public int MaxEventsPerRequest => options.Value.Ingest.MaxEventsPerRequest;
+
+    public int MaxRequestBytes => options.Value.Ingest.MaxRequestBytes;
+
+    /// <summary>Ingests a JSON array of events (the caller has checked it is one and within the limits).</summary>
+    public async Task<IngestResult> IngestAsync(JsonElement events, CancellationToken cancellationToken)
+    {
+        if (events.ValueKind != JsonValueKind.Array)
+        {
+            throw new ValidationError("$", "the body must be a JSON array of events");
+        }
+
+        var count = events.GetArrayLength();
+        if (count > MaxEventsPerRequest)
+        {
+            throw new ValidationError("$", $"a batch holds at most {MaxEventsPerRequest} events; this one has {count}");
+        }
+
+        var accepted = new List<AcceptedEvent>(count);
+        var rejected = new List<RejectedEvent>();
+        var index = 0;
+        foreach (var element in events.EnumerateArray())
+        {
+            if (_parser.TryParse(element, index, out var good, out var bad))
+            {
+                accepted.Add(good!);
+            }
+            else
+            {
+                rejected.Add(bad!);
+            }
+
+            index++;
+        }
+
+        var stored = new List<string>(accepted.Count);
+        var messages = 0;
+        var acceptedAt = clock.GetUtcNow();
+        foreach (var chunk in Chunk(accepted, acceptedAt))
+        {
+            try
+            {
+                await queue.EnqueueAsync(chunk.Json, cancellationToken);
+                stored.AddRange(chunk.Events.Select(e => e.EventId));
+                messages++;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                logger.LogError(exception, "Could not enqueue a batch of {Count} events", chunk.Events.Count);
+                if (stored.Count == 0)
+                {
+                    throw new UnavailableError("The event queue is unavailable; nothing was accepted. Retry the request (with eventIds, retries never apply an event twice).", exception);
+                }
+
+                foreach (var e in chunk.Events)
+                {
+                    rejected.Add(new RejectedEvent(accepted.IndexOf(e), "$", "not stored: the event queue became unavailable; retry this event"));
+                }
+            }
+        }
+
+        logger.LogInformation("Accepted {Accepted} of {Received} events in {Messages} messages", stored.Count, count, messages);
+        return new IngestResult(count, stored.Count, stored, rejected.OrderBy(r => r.Index).ToArray(), messages);
+    }
+
+    private IEnumerable<(string Json, IReadOnlyList<AcceptedEvent> Events)> Chunk(List<AcceptedEvent> events, DateTimeOffset acceptedAt)
+    {
+        // Greedy packing by serialised size; a single event is far below any queue's limit (ids and context are capped).
+        var current = new List<AcceptedEvent>();
+        var size = 128;
+        foreach (var e in events)
+        {
+            var eventSize = Encoding.UTF8.GetByteCount(JsonSerializer.Serialize(e, Json)) + 1;
+            if (current.Count > 0 && size + eventSize > queue.MaxMessageBytes)
+            {
+                yield return (Serialize(current, acceptedAt), current);
+                current = [];
+                size = 128;
+            }
+
+            current.Add(e);
+            size += eventSize;
+        }
+
+        if (current.Count > 0)
+        {
+            yield return (Serialize(current, acceptedAt), current);
+        }
+    }
+
+    private static string Serialize(List<AcceptedEvent> events, DateTimeOffset acceptedAt)
+        => JsonSerializer.Serialize(new EventBatch { BatchId = Guid.NewGuid().ToString("N"), AcceptedAt = acceptedAt, Events = events }, Json);
+}

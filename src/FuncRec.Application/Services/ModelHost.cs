@@ -1,0 +1,196 @@
+using FuncRec.Application.Contracts;
+using FuncRec.Application.Options;
+using FuncRec.Application.Ports;
+using FuncRec.Core.Features;
+using FuncRec.Core.Persistence;
+using FuncRec.Serving;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FuncRec.Application.Services;
+
+/// <summary>
+/// Keeps this instance's view of the active model and the item catalog current. <see cref="RefreshAsync"/>
+/// (called on a timer by every host, and at once after a publish or rollback here) loads a newly active version
+/// and swaps it in atomically: requests already running finish on the old one, new requests get the new one,
+/// none is dropped. Items changed elsewhere are picked up by the same refresh.
+/// </summary>
+public sealed class ModelHost : IDisposable
+{
+    private readonly IModelRegistry _registry;
+    private readonly IItemStore _items;
+    private readonly ILogger<ModelHost> _logger;
+    private readonly TimeProvider _clock;
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private readonly Dictionary<string, ItemDocument> _directory = new(StringComparer.Ordinal);
+    private readonly Lock _directoryLock = new();
+    private ServingModel? _current;
+    private DateTimeOffset? _itemsSyncedAt;
+    private string? _failedVersion;
+
+    public ModelHost(IModelRegistry registry, IItemStore items, IOptions<FuncRecOptions> options, ILogger<ModelHost> logger, TimeProvider clock)
+    {
+        _registry = registry;
+        _items = items;
+        _logger = logger;
+        _clock = clock;
+        RefreshInterval = TimeSpan.FromSeconds(options.Value.Serving.ModelRefreshSeconds);
+    }
+
+    public TimeSpan RefreshInterval { get; }
+
+    /// <summary>The model served now, or null before any model exists.</summary>
+    public ServingModel? Current => Volatile.Read(ref _current);
+
+    /// <summary>When the last successful refresh finished.</summary>
+    public DateTimeOffset? LastRefresh { get; private set; }
+
+    /// <summary>The catalog as this instance knows it (id → item), for popularity serving and catalog rebuilds.</summary>
+    public IReadOnlyDictionary<string, ItemDocument> ItemDirectory
+    {
+        get
+        {
+            lock (_directoryLock)
+            {
+                return new Dictionary<string, ItemDocument>(_directory, StringComparer.Ordinal);
+            }
+        }
+    }
+
+    public bool TryGetItem(string id, out ItemDocument? item)
+    {
+        lock (_directoryLock)
+        {
+            return _directory.TryGetValue(id, out item);
+        }
+    }
+
+    /// <summary>Loads the active model if it changed and syncs items changed since the last refresh.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        await _refreshing.WaitAsync(cancellationToken);
+        try
+        {
+            await SyncItemsAsync(cancellationToken);
+            var pointer = await _registry.GetActiveAsync(cancellationToken);
+            var current = Current;
+            if (pointer is null)
+            {
+                if (current is not null)
+                {
+                    Swap(null);
+                }
+            }
+            else if (current?.Version != pointer.Version && _failedVersion != pointer.Version)
+            {
+                await LoadAsync(pointer.Version, cancellationToken);
+            }
+
+            LastRefresh = _clock.GetUtcNow();
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
+    }
+
+    /// <summary>Adds or changes an item in this instance's catalog at once (other instances see it at their next refresh).</summary>
+    public void UpsertItem(ItemDocument item)
+    {
+        lock (_directoryLock)
+        {
+            _directory[item.Id] = item;
+        }
+
+        Current?.Catalog.Upsert(new EntityProfile(item.Id, item.Features));
+    }
+
+    /// <summary>Makes an item known (met in an event) without replacing features it may already have.</summary>
+    public void EnsureItem(string id, DateTimeOffset now)
+    {
+        lock (_directoryLock)
+        {
+            if (_directory.ContainsKey(id))
+            {
+                return;
+            }
+
+            _directory[id] = new ItemDocument { Id = id, UpdatedAt = now };
+        }
+
+        Current?.Catalog.Upsert(new EntityProfile(id));
+    }
+
+    public void Dispose()
+    {
+        Swap(null);
+        _refreshing.Dispose();
+    }
+
+    private async Task LoadAsync(string version, CancellationToken cancellationToken)
+    {
+        var artifacts = await _registry.LoadAsync(version, cancellationToken);
+        if (artifacts is null)
+        {
+            _logger.LogError("The active model {Version} has no files in the registry; keeping the current one", version);
+            _failedVersion = version;
+            return;
+        }
+
+        try
+        {
+            var model = ModelSerializer.FromBytes(artifacts.Parameters);
+            var scorer = new OnnxScorer(artifacts.Onnx, model);
+            var catalog = new ItemCatalog(model, new ItemCatalogOptions { CategoryField = "category" });
+            catalog.UpsertMany(ItemDirectory.Values.Select(item => new EntityProfile(item.Id, item.Features)));
+            Swap(new ServingModel(artifacts.Manifest, model, scorer, catalog));
+            _failedVersion = null;
+            _logger.LogInformation("Serving model {Version} ({Items} items)", version, catalog.Current.Count);
+        }
+        catch (Exception exception) when (exception is InvalidDataException or IncompatibleOnnxModelException)
+        {
+            // A broken version must not take serving down: keep the previous model and say why.
+            _failedVersion = version;
+            _logger.LogError(exception, "The active model {Version} cannot be loaded; keeping the current one", version);
+        }
+    }
+
+    private async Task SyncItemsAsync(CancellationToken cancellationToken)
+    {
+        var started = _clock.GetUtcNow();
+
+        // Re-read a little overlap: clocks of writers on other instances may lag ours.
+        var since = _itemsSyncedAt?.AddMinutes(-2);
+        var changed = await _items.ListChangedSinceAsync(since, cancellationToken);
+        var updates = new List<EntityProfile>();
+        lock (_directoryLock)
+        {
+            foreach (var item in changed)
+            {
+                if (_directory.TryGetValue(item.Id, out var known) && known.UpdatedAt >= item.UpdatedAt)
+                {
+                    continue;
+                }
+
+                _directory[item.Id] = item;
+                updates.Add(new EntityProfile(item.Id, item.Features));
+            }
+        }
+
+        // One batch: replacing items copies the catalog's arrays once, not once per item.
+        if (updates.Count > 0)
+        {
+            Current?.Catalog.UpsertMany(updates);
+        }
+
+        _itemsSyncedAt = started;
+    }
+
+    private void Swap(ServingModel? next)
+    {
+        var previous = Interlocked.Exchange(ref _current, next);
+
+        // The scorer frees its session only when the calls in flight have finished, so this never drops a request.
+        previous?.Dispose();
+    }
+}

@@ -1,0 +1,166 @@
+using FuncRec.Application.Contracts;
+using FuncRec.Application.Options;
+using FuncRec.Core.Drift;
+using FuncRec.Core.Features;
+using FuncRec.Core.Model;
+using FuncRec.Core.Serving;
+using FuncRec.Core.Training;
+using Microsoft.Extensions.Options;
+
+namespace FuncRec.Application.Services;
+
+/// <summary>
+/// Online learning of users' state against the active model. Owns the adaptive learning-rate grid and the
+/// drift detector of this instance. Online state belongs to a model version: when another version is active,
+/// a user's state is re-derived by replaying their remembered interactions applied after that version's data
+/// window (those it never trained on), instead of adding vectors from another embedding space.
+/// </summary>
+public sealed class OnlineLearningService
+{
+    private readonly OnlineUpdateOptions _update = new();
+    private readonly EventTargets _targets;
+    private readonly PageHinkleyDetector _drift;
+    private readonly Lock _driftLock = new();
+    private long _observed;
+    private double _recentLoss;
+
+    public OnlineLearningService(IOptions<FuncRecOptions> options)
+    {
+        var online = options.Value.Online;
+        _targets = new EventTargets(options.Value.Model);
+        _update = new OnlineUpdateOptions { L2 = (float)online.L2 };
+        Grid = online.AdaptiveLearningRate
+            ? new LearningRateGrid((float)online.LearningRate)
+            : LearningRateGrid.Fixed((float)online.LearningRate);
+        _drift = new PageHinkleyDetector(options.Value.Model.Objective == ModelObjective.Rating
+            ? new PageHinkleyOptions { Delta = 0.05, Threshold = 60 }
+            : new PageHinkleyOptions { Delta = 0.02, Threshold = 30 });
+    }
+
+    public LearningRateGrid Grid { get; }
+
+    public EventTargets Targets => _targets;
+
+    /// <summary>Drift alarms raised by this instance since it started.</summary>
+    public int DriftAlarms { get; private set; }
+
+    /// <summary>The user's online state for the served model: stored if it belongs to it, else replayed (in memory).</summary>
+    public UserOnlineState StateFor(ServingModel model, UserDocument? user)
+    {
+        if (user?.Online is { } stored && stored.ModelVersion == model.Version && stored.Biases.Length == Grid.Candidates
+            && stored.Vectors.Length == Grid.Candidates * model.Model.Rank && stored.VectorAccumulators.Length == Grid.Candidates
+            && stored.BiasAccumulators.Length == Grid.Candidates)
+        {
+            return new UserOnlineState(model.Model.Rank, stored.ModelVersion, (float[])stored.Vectors.Clone(), (float[])stored.Biases.Clone(),
+                (float[])stored.VectorAccumulators.Clone(), (float[])stored.BiasAccumulators.Clone(), stored.AppliedEvents);
+        }
+
+        var state = new UserOnlineState(model.Model.Rank, model.Version, Grid.Candidates);
+        if (user is null)
+        {
+            return state;
+        }
+
+        var features = new FeatureVector();
+        for (var i = 0; i < user.Recent.Count; i++)
+        {
+            var interaction = user.Recent[i];
+            if (interaction.Target is not { } target || (model.TrainedUntil is { } until && interaction.AppliedAt <= until))
+            {
+                continue;
+            }
+
+            UserFeatures.Encode(model, user, null, features, recentCount: i);
+            Learn(model, state, features, interaction.ItemId, target, StableHash.Of(user.Id, interaction.ItemId));
+        }
+
+        return state;
+    }
+
+    /// <summary>
+    /// One online step for an event whose target is <paramref name="target"/>, with the user's features as they
+    /// were before it. Returns each candidate's loss on the event before its step (prequential), for
+    /// <see cref="Observe"/> once the new state is safely stored; null when the event could not be learned.
+    /// </summary>
+    public double[]? Learn(ServingModel model, UserOnlineState state, FeatureVector userBefore, string itemId, float target, ulong seed)
+    {
+        var catalog = model.Catalog.Current;
+        if (!catalog.TryGetIndex(itemId, out var item))
+        {
+            item = model.Catalog.Upsert(new EntityProfile(itemId));
+            catalog = model.Catalog.Current;
+        }
+
+        var rank = model.Model.Rank;
+        Span<float> p = stackalloc float[rank];
+        model.Model.UserVector(userBefore, p, out var userBias);
+        Span<double> losses = stackalloc double[state.Candidates];
+        var rates = Grid.Rates;
+        if (model.Model.Loss == LossKind.Squared)
+        {
+            OnlineUserUpdater.ApplyPointwise(model.Model, p, userBias, state, catalog.VectorOf(item), catalog.BiasOf(item), target, 1f, _update, rates, losses);
+        }
+        else
+        {
+            if (catalog.Count < 2)
+            {
+                return null;
+            }
+
+            var random = new SeededRandom(seed);
+            var negative = random.Next(catalog.Count - 1);
+            if (negative >= item)
+            {
+                negative++;
+            }
+
+            OnlineUserUpdater.ApplyPairwise(model.Model, p, state, catalog.VectorOf(item), catalog.BiasOf(item), catalog.VectorOf(negative), catalog.BiasOf(negative), target, _update, rates, losses);
+        }
+
+        return losses.ToArray();
+    }
+
+    /// <summary>Feeds one event's candidate losses to the learning-rate grid and the served one to the drift detector; true when drift is detected.</summary>
+    public bool Observe(double[] losses)
+    {
+        Grid.Observe(losses);
+        Interlocked.Increment(ref _observed);
+        lock (_driftLock)
+        {
+            _recentLoss = (0.99 * _recentLoss) + (0.01 * losses[Grid.Best]);
+            if (_drift.Add(losses[Grid.Best]))
+            {
+                DriftAlarms++;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Events observed by this instance.</summary>
+    public long Observed => Interlocked.Read(ref _observed);
+
+    /// <summary>Moving average of the served candidate's prequential loss (squared error or BPR loss).</summary>
+    public double RecentLoss
+    {
+        get
+        {
+            lock (_driftLock)
+            {
+                return _recentLoss;
+            }
+        }
+    }
+
+    /// <summary>The online vector and bias to serve: the grid's best candidate.</summary>
+    public (float[] Vector, float Bias) Served(UserOnlineState state)
+    {
+        var candidate = Math.Min(Grid.Best, state.Candidates - 1);
+        return (state.Vector(candidate).ToArray(), state.Biases[candidate]);
+    }
+
+    public static OnlineStateDocument ToDocument(UserOnlineState state)
+        => new(state.ModelVersion ?? string.Empty, (float[])state.Vectors.Clone(), (float[])state.Biases.Clone(),
+            (float[])state.VectorAccumulators.Clone(), (float[])state.BiasAccumulators.Clone(), state.AppliedEvents);
+}

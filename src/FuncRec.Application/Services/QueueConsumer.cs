@@ -1,0 +1,101 @@
+using FuncRec.Application.Ports;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FuncRec.Application.Services;
+
+/// <summary>Settings of a polling queue consumer (the Functions host sets the same in host.json).</summary>
+public sealed record QueueConsumerOptions
+{
+    public int Workers { get; init; } = 4;
+
+    public int MaxDequeueCount { get; init; } = 5;
+
+    public TimeSpan VisibilityTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan MaxPollingInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+}
+
+/// <summary>
+/// The local host's queue trigger: takes event batches off the queue and applies them with
+/// <see cref="EventBatchProcessor"/>, several at a time. A message that can never apply goes to the poison queue
+/// at once with its reason; one that fails otherwise is retried (with back-off) until its dequeue count reaches
+/// the limit, then poisoned with the last error.
+/// </summary>
+public sealed class QueueConsumer(IEventQueueReceiver receiver, EventBatchProcessor processor, QueueConsumerOptions options, ILogger<QueueConsumer> logger) : BackgroundService
+{
+    private long _processed;
+    private long _poisoned;
+
+    public long Processed => Interlocked.Read(ref _processed);
+
+    public long Poisoned => Interlocked.Read(ref _poisoned);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var workers = Enumerable.Range(0, Math.Max(1, options.Workers)).Select(_ => WorkAsync(stoppingToken)).ToArray();
+        await Task.WhenAll(workers);
+    }
+
+    /// <summary>Processes one message (also used by tests to drive the consumer step by step).</summary>
+    public async Task HandleAsync(QueueMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var batch = processor.Parse(message.Body);
+            await processor.ApplyAsync(batch, cancellationToken);
+            await receiver.CompleteAsync(message, cancellationToken);
+            Interlocked.Increment(ref _processed);
+        }
+        catch (PoisonMessageException poison)
+        {
+            logger.LogWarning("Message {MessageId} can never apply and goes to the poison queue: {Reason}", message.Id, poison.Reason);
+            await receiver.DeadLetterAsync(message, poison.Reason, cancellationToken);
+            Interlocked.Increment(ref _poisoned);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            if (message.DequeueCount >= options.MaxDequeueCount)
+            {
+                logger.LogError(exception, "Message {MessageId} failed {Count} times and goes to the poison queue", message.Id, message.DequeueCount);
+                await receiver.DeadLetterAsync(message, $"failed {message.DequeueCount} times; last error: {exception.GetType().Name}: {exception.Message}", cancellationToken);
+                Interlocked.Increment(ref _poisoned);
+                return;
+            }
+
+            logger.LogWarning(exception, "Message {MessageId} failed (attempt {Count}); it will be retried", message.Id, message.DequeueCount);
+            await receiver.ReleaseAsync(message, TimeSpan.FromMilliseconds(Math.Min(10_000, 100 * Math.Pow(2, message.DequeueCount))), cancellationToken);
+        }
+    }
+
+    private async Task WorkAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var messages = await receiver.ReceiveAsync(4, options.VisibilityTimeout, stoppingToken);
+                if (messages.Count == 0)
+                {
+                    await receiver.WaitForMessagesAsync(options.MaxPollingInterval, stoppingToken);
+                    continue;
+                }
+
+                foreach (var message in messages)
+                {
+                    await HandleAsync(message, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                // The queue itself failed (storage unreachable): wait and try again rather than stop consuming.
+                logger.LogError(exception, "Receiving from the event queue failed; retrying shortly");
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using FuncRec.Application.Contracts;
+using FuncRec.Application.Options;
+using FuncRec.Application.Ports;
+using FuncRec.Core.Features;
+using FuncRec.Core.Serving;
+using Microsoft.Extensions.Options;
+
+namespace FuncRec.Application.Services;
+
+/// <summary>One recommended or scored item.</summary>
+public sealed record ScoredItemResult(string ItemId, double Score);
+
+/// <summary>Top-k for a user, with the model version that produced it (null: popularity before any model) and how.</summary>
+public sealed record RecommendationResult(string UserId, string? ModelVersion, string Strategy, IReadOnlyList<ScoredItemResult> Items);
+
+/// <summary>Scores of the asked items; ids the catalog does not know are listed apart.</summary>
+public sealed record ScoreResult(string UserId, string? ModelVersion, IReadOnlyList<ScoredItemResult> Scores, IReadOnlyList<string> UnknownItems);
+
+/// <summary>A score taken apart into its largest terms and a remainder.</summary>
+public sealed record ExplanationResult(string UserId, string ItemId, string ModelVersion, double Score, double GlobalMean, IReadOnlyList<ScoreContribution> Contributions, double Remainder);
+
+/// <summary>
+/// Scoring, recommendation and explanation. A user's vector is the model's view of their features (profile,
+/// recent interactions, request context) plus their online state; the ONNX graph scores the catalog. Unknown
+/// users are scored from features alone (cold start); before any model exists, popularity serves.
+/// </summary>
+public sealed class RecommendationService(
+    IUserStore users,
+    ModelHost host,
+    OnlineLearningService online,
+    PopularityService popularity,
+    IOptions<FuncRecOptions> options)
+{
+    private readonly ServingOptions _serving = options.Value.Serving;
+
+    public async Task<RecommendationResult> RecommendAsync(string userId, int k, bool excludeSeen, string? category, IReadOnlyDictionary<string, string>? context, CancellationToken cancellationToken)
+    {
+        if (k < 1 || k > _serving.MaxK)
+        {
+            throw new ValidationError("k", $"k must be between 1 and {_serving.MaxK}");
+        }
+
+        var user = Active(await users.GetAsync(userId, cancellationToken));
+        var seen = excludeSeen && user is not null
+            ? user.Recent.Select(r => r.ItemId).ToHashSet(StringComparer.Ordinal)
+            : new HashSet<string>(StringComparer.Ordinal);
+        var model = host.Current;
+        if (model is null)
+        {
+            var top = popularity.Top(k, seen, category, host.ItemDirectory);
+            return new RecommendationResult(userId, null, "popularity", top.Select(t => new ScoredItemResult(t.ItemId, t.Count)).ToArray());
+        }
+
+        var catalog = model.Catalog.Current;
+        var features = new FeatureVector();
+        UserFeatures.Encode(model, user, context, features);
+        var (vector, bias) = online.Served(online.StateFor(model, user));
+        var excluded = seen.Select(catalog.IndexOf).Where(i => i >= 0).ToArray();
+        var items = model.Scorer.TopK(features, vector, bias, catalog, k, excluded, category);
+        var strategy = user is null ? "cold-start" : "model";
+        return new RecommendationResult(userId, model.Version, strategy, items.Select(i => new ScoredItemResult(i.Id, model.Model.Clip(i.Score))).ToArray());
+    }
+
+    public async Task<ScoreResult> ScoreAsync(string userId, IReadOnlyList<string> itemIds, IReadOnlyDictionary<string, string>? context, CancellationToken cancellationToken)
+    {
+        if (itemIds.Count > _serving.MaxCandidates)
+        {
+            throw new ValidationError("itemIds", $"at most {_serving.MaxCandidates} items can be scored at once");
+        }
+
+        var user = Active(await users.GetAsync(userId, cancellationToken));
+        var model = host.Current;
+        if (model is null)
+        {
+            var top = popularity.Top(int.MaxValue, new HashSet<string>(), null, host.ItemDirectory).ToDictionary(t => t.ItemId, t => t.Count);
+            return new ScoreResult(userId, null, itemIds.Select(id => new ScoredItemResult(id, top.GetValueOrDefault(id))).ToArray(), []);
+        }
+
+        var catalog = model.Catalog.Current;
+        var known = new List<(string Id, int Index)>();
+        var unknown = new List<string>();
+        foreach (var id in itemIds)
+        {
+            if (catalog.TryGetIndex(id, out var index))
+            {
+                known.Add((id, index));
+            }
+            else
+            {
+                unknown.Add(id);
+            }
+        }
+
+        var features = new FeatureVector();
+        UserFeatures.Encode(model, user, context, features);
+        var (vector, bias) = online.Served(online.StateFor(model, user));
+        var scores = known.Count == 0 ? [] : model.Scorer.ScoreCandidates(features, vector, bias, catalog, known.Select(k => k.Index).ToArray());
+        return new ScoreResult(userId, model.Version, known.Select((k, i) => new ScoredItemResult(k.Id, model.Model.Clip(scores[i]))).ToArray(), unknown);
+    }
+
+    public async Task<ExplanationResult> ExplainAsync(string userId, string itemId, CancellationToken cancellationToken)
+    {
+        var model = host.Current ?? throw new NotFoundError("model", "there is no model yet to explain a score with");
+        if (!model.Catalog.Current.TryGetIndex(itemId, out _) || !host.TryGetItem(itemId, out var item))
+        {
+            throw new NotFoundError("itemId", $"item '{itemId}' is not in the catalog");
+        }
+
+        var user = Active(await users.GetAsync(userId, cancellationToken));
+        var userFeatures = new FeatureVector();
+        UserFeatures.Encode(model, user, null, userFeatures);
+        var profile = new EntityProfile(itemId, item!.Features);
+        var itemFeatures = new FeatureVector();
+        model.Model.Encoder.EncodeProfile(FeatureSide.Item, profile, grow: false, itemFeatures);
+        var (vector, bias) = online.Served(online.StateFor(model, user));
+        var explanation = ScoreExplainer.Explain(
+            model.Model, userFeatures, itemFeatures, vector, bias,
+            null, ScoreExplainer.TextRowNames(model.Model, FeatureSide.Item, profile), _serving.ExplanationTerms);
+        return new ExplanationResult(userId, itemId, model.Version, explanation.Score, explanation.GlobalMean, explanation.Contributions, explanation.Remainder);
+    }
+
+    private static UserDocument? Active(Versioned<UserDocument>? stored) => stored?.Value is { DeletedAt: null } user ? user : null;
+}

@@ -1,0 +1,35 @@
+using FuncRec.Application.Contracts;
+using FuncRec.Core.Features;
+
+namespace FuncRec.Application.Services;
+
+/// <summary>Builds a user's encoded features under a model: profile fields, recent interactions, request context.</summary>
+public static class UserFeatures
+{
+    /// <summary>Encodes into <paramref name="into"/> (cleared first). A missing document gives a feature-less (cold) user.</summary>
+    /// <param name="recentCount">How many of the document's recent interactions count (all when null): replay sees only those before each event.</param>
+    public static void Encode(ServingModel model, UserDocument? user, IReadOnlyDictionary<string, string>? context, FeatureVector into, int? recentCount = null)
+    {
+        into.Clear();
+        var encoder = model.Model.Encoder;
+        if (user is not null)
+        {
+            encoder.EncodeProfile(FeatureSide.User, new EntityProfile(user.Id, user.Features), grow: false, into);
+            var count = Math.Min(recentCount ?? user.Recent.Count, user.Recent.Count);
+            if (count > 0)
+            {
+                var ids = new string[count];
+                var values = new float[count];
+                for (var i = 0; i < count; i++)
+                {
+                    ids[i] = user.Recent[i].ItemId;
+                    values[i] = user.Recent[i].Value;
+                }
+
+                encoder.EncodeBehaviour(ids, values, grow: false, into);
+            }
+        }
+
+        encoder.EncodeContext(context, into);
+    }
+}

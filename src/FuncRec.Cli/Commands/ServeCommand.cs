@@ -1,0 +1,25 @@
+using System.CommandLine;
+using FuncRec.Cli.Hosting;
+using Microsoft.Extensions.Hosting;
+
+namespace FuncRec.Cli.Commands;
+
+/// <summary><c>funcrec serve [--data-dir DIR] [--urls URL]</c>.</summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var dataDirectory = new Option<DirectoryInfo>("--data-dir") { Description = "Where the embedded stores keep their data.", DefaultValueFactory = _ => new DirectoryInfo("funcrec-data") };
+        var urls = new Option<string>("--urls") { Description = "Addresses to listen on.", DefaultValueFactory = _ => LocalHost.DefaultUrl };
+        var command = new Command("serve", "Run the whole backend (HTTP API, queue consumer, fine-tune schedule) in one process on local stores.") { dataDirectory, urls };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var app = LocalHost.Build(parse.GetValue(dataDirectory)!.FullName, parse.GetValue(urls)!);
+            await app.StartAsync(cancellationToken);
+            Console.WriteLine($"FuncRec is serving on {string.Join(", ", app.Urls)} (data in {parse.GetValue(dataDirectory)!.FullName}); Ctrl+C stops it.");
+            await app.WaitForShutdownAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+}

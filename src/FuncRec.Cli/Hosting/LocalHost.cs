@@ -1,0 +1,60 @@
+using FuncRec.Application;
+using FuncRec.Application.Options;
+using FuncRec.Application.Services;
+using FuncRec.Embedded;
+using FuncRec.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FuncRec.Cli.Hosting;
+
+/// <summary>
+/// <c>funcrec serve</c>: the whole backend in one process on the embedded stores. The same application services
+/// the Functions app runs, with hosted services in place of its triggers: a queue consumer, the fine-tune
+/// schedule, and the model refresh. Binds to loopback unless told otherwise.
+/// </summary>
+public static class LocalHost
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    public static WebApplication Build(string dataDirectory, string urls, IEnumerable<KeyValuePair<string, string?>>? settings = null, LogLevel logLevel = LogLevel.Information)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.WebHost.UseUrls(urls);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"{EmbeddedOptions.Section}:DataDirectory"] = dataDirectory,
+        });
+        builder.Configuration.AddEnvironmentVariables();
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(options =>
+        {
+            options.SingleLine = true;
+            options.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.SetMinimumLevel(logLevel);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+
+        builder.Services.AddFuncRecApplication(builder.Configuration);
+        builder.Services.AddFuncRecEmbeddedStores(builder.Configuration);
+        builder.Services.AddFuncRecHttpApi();
+        builder.Services.AddSingleton(new QueueConsumerOptions());
+        builder.Services.AddSingleton<QueueConsumer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<QueueConsumer>());
+        builder.Services.AddHostedService<ModelRefreshService>();
+        builder.Services.AddHostedService<FineTuneScheduler>();
+
+        var app = builder.Build();
+        app.MapFuncRecApi();
+        return app;
+    }
+}

@@ -1,0 +1,28 @@
+using FuncRec.Application.Ports;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace FuncRec.Embedded;
+
+/// <summary>Registers the embedded (local disk) implementations of every port.</summary>
+public static class ServiceCollectionExtensions
+{
+    public static IServiceCollection AddFuncRecEmbeddedStores(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<EmbeddedOptions>().Bind(configuration.GetSection(EmbeddedOptions.Section))
+            .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), $"{EmbeddedOptions.Section}:DataDirectory must name a directory")
+            .Validate(o => o.MaxMessageBytes >= 4096, $"{EmbeddedOptions.Section}:MaxMessageBytes must be at least 4096")
+            .ValidateOnStart();
+        services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<EmbeddedOptions>>().Value.DataDirectory));
+        services.AddSingleton<SqliteUserStore>();
+        services.AddSingleton<IUserStore>(sp => sp.GetRequiredService<SqliteUserStore>());
+        services.AddSingleton<IItemStore, SqliteItemStore>();
+        services.AddSingleton<SqliteEventQueue>();
+        services.AddSingleton<IEventQueue>(sp => sp.GetRequiredService<SqliteEventQueue>());
+        services.AddSingleton<IEventQueueReceiver>(sp => sp.GetRequiredService<SqliteEventQueue>());
+        services.AddSingleton<IEventLog, SqliteEventLog>();
+        services.AddSingleton<IModelRegistry, FileModelRegistry>();
+        return services;
+    }
+}

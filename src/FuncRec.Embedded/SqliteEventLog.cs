@@ -1,0 +1,83 @@
+using System.Globalization;
+using FuncRec.Application.Contracts;
+using FuncRec.Application.Ports;
+
+namespace FuncRec.Embedded;
+
+/// <summary>
+/// The event log as a SQLite table: positions are the row's sequence number (zero-padded, so ordinal order is
+/// apply order); a batch id can be logged only once. Commits are atomic, so the settled end is simply the last row.
+/// </summary>
+public sealed class SqliteEventLog(SqliteDatabase database) : IEventLog
+{
+    public Task<string> AppendAsync(AppliedBatch batch, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO eventlog (batch_id, body, events) VALUES ($batch, $body, $events) ON CONFLICT(batch_id) DO NOTHING;
+            SELECT seq FROM eventlog WHERE batch_id = $batch;
+            """;
+        command.Parameters.AddWithValue("$batch", batch.BatchId);
+        command.Parameters.AddWithValue("$body", EmbeddedJson.Write(batch));
+        command.Parameters.AddWithValue("$events", batch.Events.Count);
+        return Task.FromResult(Position((long)command.ExecuteScalar()!));
+    }
+
+    public Task<IReadOnlyList<LoggedBatch>> ReadAsync(string? afterPosition, string? toPosition, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT seq, body FROM eventlog WHERE seq > $after AND seq <= $to ORDER BY seq";
+        command.Parameters.AddWithValue("$after", Sequence(afterPosition) ?? 0);
+        command.Parameters.AddWithValue("$to", Sequence(toPosition) ?? long.MaxValue);
+        return Task.FromResult(ReadBatches(command));
+    }
+
+    public Task<string?> GetSettledEndAsync(CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MAX(seq) FROM eventlog";
+        var result = command.ExecuteScalar();
+        return Task.FromResult(result is long seq ? Position(seq) : null);
+    }
+
+    public Task<IReadOnlyList<LoggedBatch>> ReadTailAsync(int minEvents, string? toPosition, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+
+        // Find the earliest sequence whose suffix (up to the end) holds minEvents, then read forward from it.
+        command.CommandText = """
+            SELECT seq, body FROM eventlog WHERE seq <= $to AND seq >= COALESCE((
+                SELECT seq FROM (
+                    SELECT seq, SUM(events) OVER (ORDER BY seq DESC ROWS UNBOUNDED PRECEDING) AS total
+                    FROM eventlog WHERE seq <= $to)
+                WHERE total >= $min ORDER BY seq DESC LIMIT 1), 0)
+            ORDER BY seq
+            """;
+        command.Parameters.AddWithValue("$to", Sequence(toPosition) ?? long.MaxValue);
+        command.Parameters.AddWithValue("$min", Math.Max(1, minEvents));
+        return Task.FromResult(ReadBatches(command));
+    }
+
+    private static IReadOnlyList<LoggedBatch> ReadBatches(Microsoft.Data.Sqlite.SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        var batches = new List<LoggedBatch>();
+        while (reader.Read())
+        {
+            batches.Add(new LoggedBatch(Position(reader.GetInt64(0)), EmbeddedJson.Read<AppliedBatch>(reader.GetString(1))));
+        }
+
+        return batches;
+    }
+
+    private static string Position(long sequence) => sequence.ToString("D20", CultureInfo.InvariantCulture);
+
+    private static long? Sequence(string? position)
+        => position is null ? null
+            : long.TryParse(position, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) ? sequence
+            : throw new ArgumentException($"'{position}' is not a position of this event log.", nameof(position));
+}

@@ -1,0 +1,134 @@
+using System.Globalization;
+using FuncRec.Application.Ports;
+using Microsoft.Extensions.Options;
+
+namespace FuncRec.Embedded;
+
+/// <summary>
+/// The event queue as a SQLite table: a message is durable once its INSERT commits. Receiving hides messages
+/// for the visibility timeout and counts the delivery (at-least-once, as Azure Queue Storage does); completing
+/// deletes; poisoning moves the message to the poison table with its reason. Enqueues in this process wake the
+/// consumer at once, so events reach the model in milliseconds rather than a polling interval.
+/// </summary>
+public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedOptions> options, TimeProvider clock) : IEventQueue, IEventQueueReceiver
+{
+    private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
+
+    public int MaxMessageBytes => options.Value.MaxMessageBytes;
+
+    public Task EnqueueAsync(string batchJson, CancellationToken cancellationToken)
+    {
+        using (var connection = database.Open())
+        using (var command = connection.CreateCommand())
+        {
+            var now = clock.GetUtcNow().UtcTicks;
+            command.CommandText = "INSERT INTO queue (body, visible_at, dequeue_count, inserted_at) VALUES ($body, $now, 0, $now)";
+            command.Parameters.AddWithValue("$body", batchJson);
+            command.Parameters.AddWithValue("$now", now);
+            command.ExecuteNonQuery();
+        }
+
+        _signal.Release();
+        return Task.CompletedTask;
+    }
+
+    public Task<long> CountAsync(CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM queue";
+        return Task.FromResult((long)command.ExecuteScalar()!);
+    }
+
+    /// <summary>Messages in the poison table (for health, tests and operators).</summary>
+    public IReadOnlyList<(long Id, string Body, string Reason, long DequeueCount)> PoisonMessages()
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, body, reason, dequeue_count FROM poison ORDER BY id";
+        using var reader = command.ExecuteReader();
+        var list = new List<(long, string, string, long)>();
+        while (reader.Read())
+        {
+            list.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3)));
+        }
+
+        return list;
+    }
+
+    public Task<IReadOnlyList<QueueMessage>> ReceiveAsync(int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcTicks;
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            UPDATE queue SET visible_at = $hidden, dequeue_count = dequeue_count + 1
+            WHERE id IN (SELECT id FROM queue WHERE visible_at <= $now ORDER BY id LIMIT $max)
+            RETURNING id, body, dequeue_count
+            """;
+        command.Parameters.AddWithValue("$now", now);
+        command.Parameters.AddWithValue("$hidden", now + visibilityTimeout.Ticks);
+        command.Parameters.AddWithValue("$max", maxMessages);
+        using var reader = command.ExecuteReader();
+        var messages = new List<QueueMessage>();
+        while (reader.Read())
+        {
+            var id = reader.GetInt64(0);
+            messages.Add(new QueueMessage(id.ToString(CultureInfo.InvariantCulture), reader.GetString(1), reader.GetInt64(2), id));
+        }
+
+        return Task.FromResult<IReadOnlyList<QueueMessage>>(messages.OrderBy(m => (long)m.Receipt).ToArray());
+    }
+
+    public Task CompleteAsync(QueueMessage message, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM queue WHERE id = $id";
+        command.Parameters.AddWithValue("$id", (long)message.Receipt);
+        command.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
+    public Task ReleaseAsync(QueueMessage message, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE queue SET visible_at = $visible WHERE id = $id";
+        command.Parameters.AddWithValue("$id", (long)message.Receipt);
+        command.Parameters.AddWithValue("$visible", clock.GetUtcNow().UtcTicks + delay.Ticks);
+        command.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
+    public Task DeadLetterAsync(QueueMessage message, string reason, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction();
+        using (var insert = connection.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT OR REPLACE INTO poison (id, body, reason, dequeue_count, failed_at) VALUES ($id, $body, $reason, $count, $at)";
+            insert.Parameters.AddWithValue("$id", (long)message.Receipt);
+            insert.Parameters.AddWithValue("$body", message.Body);
+            insert.Parameters.AddWithValue("$reason", reason);
+            insert.Parameters.AddWithValue("$count", message.DequeueCount);
+            insert.Parameters.AddWithValue("$at", clock.GetUtcNow().UtcTicks);
+            insert.ExecuteNonQuery();
+        }
+
+        using (var delete = connection.CreateCommand())
+        {
+            delete.Transaction = transaction;
+            delete.CommandText = "DELETE FROM queue WHERE id = $id";
+            delete.Parameters.AddWithValue("$id", (long)message.Receipt);
+            delete.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return Task.CompletedTask;
+    }
+
+    public async Task WaitForMessagesAsync(TimeSpan maxWait, CancellationToken cancellationToken)
+        => await _signal.WaitAsync(maxWait, cancellationToken);
+}
