@@ -13,6 +13,7 @@ public static class FuncRecCommandLine
         bench.Subcommands.Add(BenchQualityCommand.Create());
         root.Subcommands.Add(bench);
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root;
     }
 }

@@ -65,7 +65,14 @@ public sealed class FineTuneScheduler(FineTuneService fineTune, IModelRegistry r
             }
 
             var wait = next - clock.GetUtcNow().UtcDateTime;
-            await Task.Delay(wait < DriftCheck ? (wait < TimeSpan.Zero ? TimeSpan.Zero : wait) : DriftCheck, stoppingToken);
+            try
+            {
+                await Task.Delay(wait < DriftCheck ? (wait < TimeSpan.Zero ? TimeSpan.Zero : wait) : DriftCheck, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 }

@@ -57,7 +57,8 @@ public sealed class FineTuneService(
     /// </summary>
     public async Task<FineTuneOutcome> RunAsync(string trigger, bool force, CancellationToken cancellationToken)
     {
-        if (!await _running.WaitAsync(0, cancellationToken))
+        // On demand waits for a running cycle and then runs; a scheduled tick just lets the running one be.
+        if (!await _running.WaitAsync(force ? Timeout.InfiniteTimeSpan : TimeSpan.Zero, cancellationToken))
         {
             return Outcome("skipped", "a cycle is already running on this instance", null, false, [], 0, 0);
         }
@@ -159,14 +160,18 @@ public sealed class FineTuneService(
         }
 
         var known = contextInteractions.Concat(trainInteractions).ToArray();
-        var metrics = Evaluate(challenger, championModel, data, known, holdoutInteractions);
+        var seenBefore = data.SeenIn(context.Concat(training)).ToArray();
+        var metrics = Evaluate(challenger, championModel, data, known, seenBefore, holdoutInteractions);
         var metric = _options.Model.Objective == ModelObjective.Rating ? MetricRmse : MetricRecall;
         var challengerScore = metrics[$"challenger_{metric}"];
         var championScore = metrics[$"champion_{metric}"];
         var finite = double.IsFinite(challengerScore) && AllFinite(challenger);
-        var notWorse = _options.Model.Objective == ModelObjective.Rating
+
+        // A first model only has to be sound: there is no champion to protect, and popularity (the baseline it is
+        // compared with, and recorded against) is what is served until then anyway.
+        var notWorse = championModel is null || (_options.Model.Objective == ModelObjective.Rating
             ? challengerScore <= championScore * (1 + cycle.Tolerance)
-            : challengerScore >= championScore * (1 - cycle.Tolerance);
+            : challengerScore >= championScore * (1 - cycle.Tolerance));
         if (!finite || !notWorse)
         {
             var reason = !finite
@@ -243,7 +248,7 @@ public sealed class FineTuneService(
         };
     }
 
-    private Dictionary<string, double> Evaluate(RecommenderModel challenger, RecommenderModel? champion, WindowData data, Interaction[] known, Interaction[] holdout)
+    private Dictionary<string, double> Evaluate(RecommenderModel challenger, RecommenderModel? champion, WindowData data, Interaction[] known, Interaction[] seen, Interaction[] holdout)
     {
         var cap = challenger.Encoder.BehaviourGroup?.MaxValues ?? 0;
         var behaviour = new BehaviourIndex(data.Users.Count, known, cap);
@@ -260,10 +265,10 @@ public sealed class FineTuneService(
         // Recall@10 over the held-out positives of (at most) a fixed sample of users, ranking items they had not seen.
         var sampled = holdout.Select(h => h.User).Distinct().Order().Take(EvaluationUsers).ToHashSet();
         var test = holdout.Where(h => sampled.Contains(h.User)).ToArray();
-        metrics[$"challenger_{MetricRecall}"] = Evaluations.Ranking(new CatalogScorer(challenger, data.Users, data.Items, behaviour), known, test, 10, Environment.ProcessorCount).Recall;
+        metrics[$"challenger_{MetricRecall}"] = Evaluations.Ranking(new CatalogScorer(challenger, data.Users, data.Items, behaviour), seen, test, 10, Environment.ProcessorCount).Recall;
         metrics[$"champion_{MetricRecall}"] = champion is null
-            ? PopularityRecall(data.Items.Count, known, test)
-            : Evaluations.Ranking(new CatalogScorer(champion, data.Users, data.Items, behaviour), known, test, 10, Environment.ProcessorCount).Recall;
+            ? PopularityRecall(data.Items.Count, known, seen, test)
+            : Evaluations.Ranking(new CatalogScorer(champion, data.Users, data.Items, behaviour), seen, test, 10, Environment.ProcessorCount).Recall;
         return metrics;
     }
 
@@ -273,7 +278,7 @@ public sealed class FineTuneService(
         return Math.Sqrt(holdout.Average(h => Math.Pow(h.Value - mean, 2)));
     }
 
-    private static double PopularityRecall(int items, Interaction[] known, Interaction[] test)
+    private static double PopularityRecall(int items, Interaction[] known, Interaction[] seenBefore, Interaction[] test)
     {
         var counts = new float[items];
         foreach (var k in known)
@@ -281,7 +286,7 @@ public sealed class FineTuneService(
             counts[k.Item] += k.Value;
         }
 
-        var seen = known.GroupBy(k => k.User).ToDictionary(g => g.Key, g => g.Select(x => x.Item).ToHashSet());
+        var seen = seenBefore.GroupBy(k => k.User).ToDictionary(g => g.Key, g => g.Select(x => x.Item).ToHashSet());
         var recall = 0.0;
         var groups = test.GroupBy(t => t.User).ToArray();
         foreach (var group in groups)
@@ -324,25 +329,33 @@ public sealed class FineTuneService(
         var userCatalog = new EntityCatalog(profiles);
         var itemCatalog = new EntityCatalog(host.ItemDirectory.Values.OrderBy(i => i.Id, StringComparer.Ordinal).Select(i => new EntityProfile(i.Id, i.Features)));
         var interactions = new Dictionary<string, Interaction[]>(StringComparer.Ordinal);
+        var seen = new Dictionary<string, Interaction[]>(StringComparer.Ordinal);
         long order = 0;
         foreach (var batch in batches)
         {
-            var list = new List<Interaction>();
+            var teaching = new List<Interaction>();
+            var all = new List<Interaction>();
             foreach (var e in batch.Batch.Events)
             {
                 order++;
-                if (IsForgotten(forgotten, e.UserId, batch.Position) || online.Targets.TargetOf(e) is not { } target)
+                if (IsForgotten(forgotten, e.UserId, batch.Position))
                 {
                     continue;
                 }
 
-                list.Add(new Interaction(userCatalog.IndexOf(e.UserId), itemCatalog.GetOrAdd(e.ItemId), target, order));
+                var interaction = new Interaction(userCatalog.IndexOf(e.UserId), itemCatalog.GetOrAdd(e.ItemId), online.Targets.TargetOf(e) ?? 0f, order);
+                all.Add(interaction);
+                if (online.Targets.TargetOf(e) is not null)
+                {
+                    teaching.Add(interaction);
+                }
             }
 
-            interactions[batch.Position] = list.ToArray();
+            interactions[batch.Position] = teaching.ToArray();
+            seen[batch.Position] = all.ToArray();
         }
 
-        return new WindowData(userCatalog, itemCatalog, interactions);
+        return new WindowData(userCatalog, itemCatalog, interactions, seen);
     }
 
     /// <summary>Users forgotten within the window, with the position of their (last) forget record.</summary>
@@ -438,8 +451,12 @@ public sealed class FineTuneService(
         => new(decision, reason, version, activated, metrics, events, seconds);
 
     /// <summary>Catalogs and interactions of the batches read, by batch position.</summary>
-    private sealed record WindowData(EntityCatalog Users, EntityCatalog Items, Dictionary<string, Interaction[]> ByPosition)
+    private sealed record WindowData(EntityCatalog Users, EntityCatalog Items, Dictionary<string, Interaction[]> ByPosition, Dictionary<string, Interaction[]> SeenByPosition)
     {
+        /// <summary>The interactions that teach (have a target) in these batches.</summary>
         public Interaction[] Slice(IEnumerable<LoggedBatch> batches) => batches.SelectMany(b => ByPosition.GetValueOrDefault(b.Position) ?? []).ToArray();
+
+        /// <summary>Every interaction in these batches, teaching or not: what a user has already seen.</summary>
+        public Interaction[] SeenIn(IEnumerable<LoggedBatch> batches) => batches.SelectMany(b => SeenByPosition.GetValueOrDefault(b.Position) ?? []).ToArray();
     }
 }

@@ -27,7 +27,14 @@ public sealed class ModelRefreshService(ModelHost host, PopularityService popula
                 logger.LogError(exception, "Refreshing the served model failed; serving what was loaded");
             }
 
-            await Task.Delay(interval, stoppingToken);
+            try
+            {
+                await Task.Delay(interval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 }
