@@ -19,6 +19,22 @@ public sealed class EventParser(IngestOptions options)
 {
     public bool TryParse(JsonElement element, int index, out AcceptedEvent? accepted, out RejectedEvent? rejected)
     {
+        try
+        {
+            return TryParseEvent(element, index, out accepted, out rejected);
+        }
+        catch (InvalidOperationException exception)
+        {
+            // JSON syntax allows string escapes that are not valid UTF-16 (an unpaired surrogate such as "\udfff");
+            // reading such a name or value throws, and that is this event's fault, not the request's or the server's.
+            accepted = null;
+            rejected = new RejectedEvent(index, $"[{index}]", $"the event holds text that is not valid UTF-16: {exception.Message}");
+            return false;
+        }
+    }
+
+    private bool TryParseEvent(JsonElement element, int index, out AcceptedEvent? accepted, out RejectedEvent? rejected)
+    {
         accepted = null;
         rejected = null;
         if (element.ValueKind != JsonValueKind.Object)

@@ -1,0 +1,406 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FuncRec.Application.Contracts;
+using FuncRec.Application.Options;
+using FuncRec.Application.Services;
+using FuncRec.Cli.Hosting;
+using FuncRec.Core.Data;
+using FuncRec.Core.Features;
+using FuncRec.Core.Model;
+using FuncRec.Core.Onnx;
+using FuncRec.Core.Persistence;
+using FuncRec.Core.Training;
+using FuncRec.Embedded;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FuncRec.Cli.Bench;
+
+/// <summary>The JSON <c>funcrec bench serve</c> writes.</summary>
+public sealed record ServeReport(
+    [property: JsonPropertyName("catalog_items")] int CatalogItems,
+    [property: JsonPropertyName("users")] int Users,
+    [property: JsonPropertyName("rank")] int Rank,
+    [property: JsonPropertyName("concurrency")] int Concurrency,
+    [property: JsonPropertyName("generator")] string Generator,
+    [property: JsonPropertyName("recommend_p50_ms")] double RecommendP50Ms,
+    [property: JsonPropertyName("recommend_p99_ms")] double RecommendP99Ms,
+    [property: JsonPropertyName("requests_per_second")] double RequestsPerSecond,
+    [property: JsonPropertyName("baseline_requests_per_second")] double BaselineRequestsPerSecond,
+    [property: JsonPropertyName("inprocess_recommend_per_second")] double InProcessRecommendPerSecond,
+    [property: JsonPropertyName("recommend_ratio")] double RecommendRatio,
+    [property: JsonPropertyName("ingest_events_per_second")] double IngestEventsPerSecond,
+    [property: JsonPropertyName("ingest_p99_ms")] double IngestP99Ms,
+    [property: JsonPropertyName("queue_depth_at_end")] long QueueDepthAtEnd,
+    [property: JsonPropertyName("freshness_ms_p50")] double FreshnessP50Ms,
+    [property: JsonPropertyName("freshness_ms_p99")] double FreshnessP99Ms,
+    [property: JsonPropertyName("freshness_probes")] int FreshnessProbes,
+    [property: JsonPropertyName("finetune_cycle_seconds")] double FineTuneCycleSeconds,
+    [property: JsonPropertyName("finetune_events")] long FineTuneEvents,
+    [property: JsonPropertyName("finetune_decision")] string FineTuneDecision,
+    [property: JsonPropertyName("processor_count")] int ProcessorCount);
+
+/// <summary>
+/// <c>funcrec bench serve</c>: the controlled measurement of the serving loop over real HTTP. Seeds a data
+/// directory (10,000 items, users with histories, an active model of the default configuration), starts
+/// <c>funcrec serve</c> as its own process, and drives it from a load generator in a third process. Phases:
+/// recommend, baseline (a bare ASP.NET Core endpoint, same generator), in-process (the recommend service on all
+/// cores, no HTTP), ingest (100 events per request, 8 clients, consumer running) with freshness probes alongside,
+/// and one fine-tune cycle over 100,000 events.
+/// </summary>
+public sealed class ServeBenchmark(TextWriter console, string workDirectory, int items = 10_000, int users = 10_000, bool quick = false)
+{
+    private const int Concurrency = 32;
+    private const int IngestClients = 8;
+    private const int FineTuneWindow = 100_000;
+    private readonly TimeSpan _warmup = TimeSpan.FromSeconds(quick ? 2 : 5);
+    private readonly TimeSpan _measure = TimeSpan.FromSeconds(quick ? 5 : 20);
+
+    public async Task<ServeReport> RunAsync(CancellationToken cancellationToken)
+    {
+        var dataDirectory = Path.Combine(workDirectory, "data");
+        if (Directory.Exists(dataDirectory))
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+
+        var settings = new Dictionary<string, string?>
+        {
+            ["FuncRecFineTuneSchedule"] = "0 0 0 1 1 *",
+            ["FuncRec:FineTune:MaxWindowEvents"] = FineTuneWindow.ToString(CultureInfo.InvariantCulture),
+            ["FuncRec:FineTune:MinEvents"] = "1000",
+            ["FuncRec:Serving:ModelRefreshSeconds"] = "5",
+        };
+        var rank = await SeedAsync(dataDirectory, settings, cancellationToken);
+
+        console.WriteLine("… in-process: the recommend service on all cores, no HTTP");
+        var inProcess = await InProcessAsync(dataDirectory, settings, cancellationToken);
+        console.WriteLine($"   {inProcess:N0} recommendations/s");
+
+        console.WriteLine("… baseline: a bare ASP.NET Core endpoint returning constant JSON");
+        var baselinePort = FreePort();
+        LoadResult baseline;
+        using (var server = StartProcess($"bench baseline-server --urls http://127.0.0.1:{baselinePort}", null))
+        {
+            await WaitForAsync(new Uri($"http://127.0.0.1:{baselinePort}/"), "constant", cancellationToken);
+            baseline = await LoadAsync(new Uri($"http://127.0.0.1:{baselinePort}/"), LoadGenerator.Constant, Concurrency, cancellationToken);
+            server.Kill(entireProcessTree: true);
+        }
+
+        console.WriteLine($"   {baseline.RequestsPerSecond:N0} requests/s (p99 {baseline.P99Ms:F2} ms)");
+
+        var port = FreePort();
+        var address = new Uri($"http://127.0.0.1:{port}/");
+        using var serve = StartProcess($"serve --data-dir \"{dataDirectory}\" --urls http://127.0.0.1:{port}", settings);
+        using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(5) };
+        await WaitForAsync(address, "api/health", cancellationToken);
+        await WaitForModelAsync(http, cancellationToken);
+
+        console.WriteLine("… recommend: GET /api/recommendations/{user}?k=10&excludeSeen=true");
+        var recommend = await LoadAsync(address, LoadGenerator.Recommend, Concurrency, cancellationToken);
+        console.WriteLine($"   {recommend.RequestsPerSecond:N0} requests/s, p50 {recommend.P50Ms:F2} ms, p99 {recommend.P99Ms:F2} ms, failures {recommend.Failures}");
+
+        console.WriteLine("… ingest: POST /api/events (100 per request, 8 clients) with freshness probes alongside");
+        using var probesStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var ingestTask = LoadAsync(address, LoadGenerator.Ingest, IngestClients, cancellationToken);
+        await Task.Delay(_warmup, cancellationToken);
+        var freshness = await ProbeFreshnessAsync(http, quick ? 50 : 200, _measure, cancellationToken);
+        var ingest = await ingestTask;
+        var depth = (await http.GetFromJsonAsync<JsonElement>("api/health", cancellationToken)).GetProperty("queueDepth").GetInt64();
+        console.WriteLine($"   {ingest.Events / ingest.Seconds:N0} events/s accepted (p99 {ingest.P99Ms:F1} ms), queue depth at end {depth}; freshness p50 {Percentile(freshness, 0.5):F1} ms, p99 {Percentile(freshness, 0.99):F1} ms over {freshness.Count} probes");
+        await DrainAsync(http, cancellationToken);
+
+        console.WriteLine($"… fine-tune: one cycle over {FineTuneWindow:N0} events (read the log window, train, evaluate, export, publish)");
+        var clock = Stopwatch.StartNew();
+        var response = await http.PostAsync("api/models/fine-tune", null, cancellationToken);
+        var outcome = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        var cycleSeconds = clock.Elapsed.TotalSeconds;
+        var decision = outcome.GetProperty("decision").GetString() ?? "?";
+        var windowEvents = outcome.GetProperty("windowEvents").GetInt64();
+        console.WriteLine($"   {decision} in {cycleSeconds:F2} s over {windowEvents:N0} training events ({outcome.GetProperty("reason").GetString()})");
+        serve.Kill(entireProcessTree: true);
+
+        var ratio = recommend.RequestsPerSecond / Math.Min(baseline.RequestsPerSecond, inProcess);
+        return new ServeReport(
+            items, users, rank, Concurrency, "built-in HttpClient generator (closed loop, separate process)",
+            recommend.P50Ms, recommend.P99Ms, recommend.RequestsPerSecond,
+            baseline.RequestsPerSecond, inProcess, ratio,
+            ingest.Events / ingest.Seconds, ingest.P99Ms, depth,
+            Percentile(freshness, 0.5), Percentile(freshness, 0.99), freshness.Count,
+            cycleSeconds, windowEvents, decision, Environment.ProcessorCount);
+    }
+
+    /// <summary>Users, items with features, histories and an active model of the service's default configuration.</summary>
+    private async Task<int> SeedAsync(string dataDirectory, Dictionary<string, string?> settings, CancellationToken cancellationToken)
+    {
+        console.WriteLine($"… seeding {items:N0} items, {users:N0} users and a model in {dataDirectory}");
+        var world = SyntheticWorld.Generate(new SyntheticWorldOptions
+        {
+            Users = users,
+            Items = items,
+            Categories = 40,
+            Events = quick ? 50_000 : 150_000,
+            ArrivingItems = 0,
+            ArrivingUsers = 0,
+            ExplicitRatings = false,
+            Seed = 5,
+        });
+        var model = new ModelOptions();
+        var trainer = new RecommenderTrainer(new TrainerOptions
+        {
+            Rank = model.Rank,
+            Loss = model.Loss,
+            Epochs = quick ? 3 : 6,
+            LearningRate = (float)model.LearningRate,
+            BiasLearningRate = (float)model.LearningRate,
+            L2 = (float)model.L2,
+            BiasL2 = (float)(model.L2 / 5),
+            NegativeSamples = model.NegativeSamples,
+            Seed = model.Seed,
+        });
+        var recommender = trainer.Fit(ServiceSchema.Create(model), world.All, cancellationToken: cancellationToken);
+
+        var database = new SqliteDatabase(dataDirectory);
+        var itemStore = new SqliteItemStore(database);
+        var userStore = new SqliteUserStore(database);
+        var now = DateTimeOffset.UtcNow;
+        foreach (var item in world.Items.Profiles)
+        {
+            await itemStore.UpsertAsync(new ItemDocument { Id = item.Id, Features = new Dictionary<string, FeatureValue>(item.Fields), UpdatedAt = now }, cancellationToken);
+        }
+
+        var histories = world.Events.GroupBy(e => e.User).ToDictionary(g => g.Key, g => g.TakeLast(50).ToArray());
+        for (var u = 0; u < world.Users.Count; u++)
+        {
+            var recent = histories.TryGetValue(u, out var events)
+                ? events.Select(e => new RecentInteraction(world.Items[e.Item].Id, "click", 1.5f, 1.5f, now.AddDays(-1))).ToList()
+                : [];
+            await userStore.TryWriteAsync(new UserDocument { Id = world.Users[u].Id, Features = new Dictionary<string, FeatureValue>(world.Users[u].Fields), Recent = recent, UpdatedAt = now }, null, cancellationToken);
+        }
+
+        var registry = new FileModelRegistry(database, TimeProvider.System);
+        var version = $"v{now:yyyyMMdd-HHmmss}-seed";
+        await registry.PublishAsync(new ModelArtifacts(
+            new ModelManifest
+            {
+                Version = version,
+                Kind = "offline",
+                CreatedAt = now,
+                SchemaHash = recommender.Schema.Hash,
+                Rank = recommender.Rank,
+                Loss = recommender.Loss.ToString(),
+                DataWindow = new DataWindow { EndAppliedAt = now.AddHours(-1) },
+                TrainedEvents = recommender.TrainedEvents,
+            },
+            ModelSerializer.ToBytes(recommender),
+            OnnxModelExporter.Export(recommender, version)), cancellationToken);
+        await registry.TryActivateAsync(version, null, cancellationToken);
+        return recommender.Rank;
+    }
+
+    private async Task<double> InProcessAsync(string dataDirectory, Dictionary<string, string?> settings, CancellationToken cancellationToken)
+    {
+        await using var app = LocalHost.Build(dataDirectory, "http://127.0.0.1:0", settings, LogLevel.Warning);
+        var host = app.Services.GetRequiredService<ModelHost>();
+        await host.RefreshAsync(cancellationToken);
+        var service = app.Services.GetRequiredService<RecommendationService>();
+        var threads = Environment.ProcessorCount;
+        var clock = Stopwatch.StartNew();
+        var measuring = false;
+        long count = 0;
+        var end = _warmup + _measure;
+        var workers = Enumerable.Range(0, threads).Select(t => Task.Run(async () =>
+        {
+            var random = new Random(t);
+            while (clock.Elapsed < end)
+            {
+                await service.RecommendAsync($"u{random.Next(users)}", 10, true, null, null, cancellationToken);
+                if (Volatile.Read(ref measuring))
+                {
+                    Interlocked.Increment(ref count);
+                }
+            }
+        }, cancellationToken)).ToArray();
+        await Task.Delay(_warmup, cancellationToken);
+        Volatile.Write(ref measuring, true);
+        await Task.WhenAll(workers);
+        return count / _measure.TotalSeconds;
+    }
+
+    private async Task<LoadResult> LoadAsync(Uri address, string pattern, int concurrency, CancellationToken cancellationToken)
+    {
+        using var process = StartProcess(
+            $"bench load --url {address} --pattern {pattern} --concurrency {concurrency} --warmup {_warmup.TotalSeconds} --duration {_measure.TotalSeconds} --users {users} --items {items}",
+            null,
+            redirectOutput: true);
+        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        var line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.StartsWith('{'))
+            ?? throw new InvalidOperationException($"The load generator failed: {output}");
+        return LoadGenerator.FromJson(line);
+    }
+
+    /// <summary>Posts one event for a (user, item) and polls its score every 2 ms until it changes; repeats.</summary>
+    private static async Task<List<double>> ProbeFreshnessAsync(HttpClient http, int probes, TimeSpan budget, CancellationToken cancellationToken)
+    {
+        var results = new List<double>();
+        var random = new Random(99);
+        var deadline = Stopwatch.StartNew();
+        for (var p = 0; p < probes && deadline.Elapsed < budget; p++)
+        {
+            var user = $"probe-u{random.Next(1000)}";
+            var item = $"i{random.Next(1000)}";
+            var before = await ScoreAsync(http, user, item, cancellationToken);
+            var clock = Stopwatch.StartNew();
+            var post = await http.PostAsJsonAsync("api/events", new[] { new { eventId = $"probe-{p}-{Guid.NewGuid():N}", userId = user, itemId = item, type = "purchase" } }, cancellationToken);
+            post.EnsureSuccessStatusCode();
+            while (clock.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                if (await ScoreAsync(http, user, item, cancellationToken) != before)
+                {
+                    results.Add(clock.Elapsed.TotalMilliseconds);
+                    break;
+                }
+
+                await Task.Delay(2, cancellationToken);
+            }
+        }
+
+        return results;
+    }
+
+    private static async Task<double> ScoreAsync(HttpClient http, string user, string item, CancellationToken cancellationToken)
+    {
+        var response = await http.PostAsJsonAsync("api/score", new { userId = user, itemIds = new[] { item } }, cancellationToken);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        var scores = body.GetProperty("scores");
+        return scores.GetArrayLength() == 0 ? double.NaN : scores[0].GetProperty("score").GetDouble();
+    }
+
+    private static async Task WaitForModelAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            var health = await http.GetFromJsonAsync<JsonElement>("api/health", cancellationToken);
+            if (health.GetProperty("modelVersion").ValueKind == JsonValueKind.String)
+            {
+                return;
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        throw new TimeoutException("The server did not load the seeded model.");
+    }
+
+    private static async Task DrainAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < 6000; i++)
+        {
+            var health = await http.GetFromJsonAsync<JsonElement>("api/health", cancellationToken);
+            if (health.GetProperty("queueDepth").GetInt64() == 0)
+            {
+                return;
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    private static async Task WaitForAsync(Uri address, string path, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
+        for (var i = 0; i < 600; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync(path, cancellationToken)).StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        throw new TimeoutException($"{address}{path} did not answer.");
+    }
+
+    private static ChildProcess StartProcess(string arguments, Dictionary<string, string?>? settings, bool redirectOutput = false)
+    {
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot find the funcrec executable.");
+        var assembly = typeof(ServeBenchmark).Assembly.Location;
+        var info = Path.GetFileNameWithoutExtension(self) == "dotnet"
+            ? new ProcessStartInfo(self, $"\"{assembly}\" {arguments}")
+            : new ProcessStartInfo(self, arguments);
+        info.UseShellExecute = false;
+        info.RedirectStandardOutput = redirectOutput;
+        info.RedirectStandardError = false;
+        foreach (var (key, value) in settings ?? [])
+        {
+            info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        return new ChildProcess(Process.Start(info) ?? throw new InvalidOperationException($"Could not start: {arguments}"));
+    }
+
+    /// <summary>A process this benchmark started; disposing it kills it (and its children) so a failed run leaves nothing behind.</summary>
+    private sealed class ChildProcess(Process process) : IDisposable
+    {
+        public StreamReader StandardOutput => process.StandardOutput;
+
+        public Task WaitForExitAsync(CancellationToken cancellationToken) => process.WaitForExitAsync(cancellationToken);
+
+        public void Kill(bool entireProcessTree)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree);
+            }
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            process.Dispose();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static double Percentile(List<double> values, double q)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        var sorted = values.Order().ToArray();
+        return sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
+    }
+}
