@@ -50,12 +50,23 @@ public sealed class FileModelRegistry(SqliteDatabase database, TimeProvider cloc
 
     public async Task<ModelManifest?> GetManifestAsync(string version, CancellationToken cancellationToken)
     {
+        // A name that cannot be a version (e.g. from a URL) names no version: not found, rather than an error.
+        if (!IsVersionName(version))
+        {
+            return null;
+        }
+
         var path = Path.Combine(VersionDirectory(version), "manifest.json");
         return File.Exists(path) ? EmbeddedJson.Read<ModelManifest>(await File.ReadAllTextAsync(path, cancellationToken)) : null;
     }
 
     public async Task<ModelArtifacts?> LoadAsync(string version, CancellationToken cancellationToken)
     {
+        if (!IsVersionName(version))
+        {
+            return null;
+        }
+
         var directory = VersionDirectory(version);
         if (!File.Exists(Path.Combine(directory, "manifest.json")))
         {
@@ -96,9 +107,12 @@ public sealed class FileModelRegistry(SqliteDatabase database, TimeProvider cloc
     public Task<bool> TrySaveControlAsync(FineTuneControl control, string? expectedETag, CancellationToken cancellationToken)
         => Task.FromResult(TryWritePointer(ControlPointer, EmbeddedJson.Write(control), expectedETag));
 
+    private static bool IsVersionName(string version)
+        => !string.IsNullOrWhiteSpace(version) && version.IndexOfAny(['/', '\\', '.']) < 0 && version.Length <= 128;
+
     private string VersionDirectory(string version)
     {
-        if (string.IsNullOrWhiteSpace(version) || version.IndexOfAny(['/', '\\', '.']) >= 0 || version.Length > 128)
+        if (!IsVersionName(version))
         {
             throw new ArgumentException($"'{version}' is not a valid model version.", nameof(version));
         }
@@ -109,8 +123,7 @@ public sealed class FileModelRegistry(SqliteDatabase database, TimeProvider cloc
     private (string Value, long Version)? ReadPointer(string name)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT value, version FROM pointers WHERE name = $name";
+        var command = connection.Prepared("SELECT value, version FROM pointers WHERE name = $name");
         command.Parameters.AddWithValue("$name", name);
         using var reader = command.ExecuteReader();
         return reader.Read() ? (reader.GetString(0), reader.GetInt64(1)) : null;

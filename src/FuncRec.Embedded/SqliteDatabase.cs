@@ -10,6 +10,7 @@ namespace FuncRec.Embedded;
 public sealed class SqliteDatabase
 {
     private readonly string _connectionString;
+    private readonly System.Collections.Concurrent.ConcurrentBag<PooledConnection> _idle = [];
 
     public SqliteDatabase(string dataDirectory)
     {
@@ -24,7 +25,7 @@ public sealed class SqliteDatabase
             DefaultTimeout = 30,
         }.ToString();
         using var connection = Open();
-        Execute(connection, """
+        connection.Execute("""
             PRAGMA journal_mode = WAL;
             CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, doc TEXT NOT NULL, version INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS items (id TEXT PRIMARY KEY, doc TEXT NOT NULL, updated INTEGER NOT NULL);
@@ -39,13 +40,45 @@ public sealed class SqliteDatabase
 
     public string DataDirectory { get; }
 
-    /// <summary>An open connection from the pool, set up for this database.</summary>
-    public SqliteConnection Open()
+    /// <summary>
+    /// An open connection, set up once (WAL, synchronous=NORMAL, busy timeout) and reused with its prepared
+    /// statements; disposing it returns it to the pool. One caller at a time.
+    /// </summary>
+    public PooledConnection Open()
     {
+        if (_idle.TryTake(out var pooled))
+        {
+            return pooled;
+        }
+
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         Execute(connection, "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;");
-        return connection;
+        return new PooledConnection(connection, this);
+    }
+
+    /// <summary>Closes every idle connection (so the database files can be copied or deleted); busy ones close when returned.</summary>
+    public void ReleaseConnections()
+    {
+        while (_idle.TryTake(out var connection))
+        {
+            connection.Close();
+        }
+
+        SqliteConnection.ClearAllPools();
+    }
+
+    internal void Return(PooledConnection connection)
+    {
+        // A handful of idle connections covers the host's concurrency; beyond that, close.
+        if (_idle.Count < 32)
+        {
+            _idle.Add(connection);
+        }
+        else
+        {
+            connection.Close();
+        }
     }
 
     public static void Execute(SqliteConnection connection, string sql)
@@ -53,5 +86,52 @@ public sealed class SqliteDatabase
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
+    }
+}
+
+/// <summary>A pooled connection with a cache of prepared statements; dispose to return it.</summary>
+public sealed class PooledConnection : IDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly SqliteDatabase _owner;
+    private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+
+    internal PooledConnection(SqliteConnection connection, SqliteDatabase owner)
+    {
+        _connection = connection;
+        _owner = owner;
+    }
+
+    public SqliteCommand CreateCommand() => _connection.CreateCommand();
+
+    public SqliteTransaction BeginTransaction() => _connection.BeginTransaction();
+
+    public void Execute(string sql) => SqliteDatabase.Execute(_connection, sql);
+
+    /// <summary>A prepared command for <paramref name="sql"/>, reused across calls on this connection (parameters cleared).</summary>
+    public SqliteCommand Prepared(string sql)
+    {
+        if (!_prepared.TryGetValue(sql, out var command))
+        {
+            command = _connection.CreateCommand();
+            command.CommandText = sql;
+            _prepared[sql] = command;
+        }
+
+        command.Parameters.Clear();
+        command.Transaction = null;
+        return command;
+    }
+
+    public void Dispose() => _owner.Return(this);
+
+    internal void Close()
+    {
+        foreach (var command in _prepared.Values)
+        {
+            command.Dispose();
+        }
+
+        _connection.Dispose();
     }
 }

@@ -13,11 +13,10 @@ public sealed class SqliteEventLog(SqliteDatabase database) : IEventLog
     public Task<string> AppendAsync(AppliedBatch batch, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        var command = connection.Prepared("""
             INSERT INTO eventlog (batch_id, body, events) VALUES ($batch, $body, $events) ON CONFLICT(batch_id) DO NOTHING;
             SELECT seq FROM eventlog WHERE batch_id = $batch;
-            """;
+            """);
         command.Parameters.AddWithValue("$batch", batch.BatchId);
         command.Parameters.AddWithValue("$body", EmbeddedJson.Write(batch));
         command.Parameters.AddWithValue("$events", batch.Events.Count);
@@ -27,8 +26,7 @@ public sealed class SqliteEventLog(SqliteDatabase database) : IEventLog
     public Task<IReadOnlyList<LoggedBatch>> ReadAsync(string? afterPosition, string? toPosition, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT seq, body FROM eventlog WHERE seq > $after AND seq <= $to ORDER BY seq";
+        var command = connection.Prepared("SELECT seq, body FROM eventlog WHERE seq > $after AND seq <= $to ORDER BY seq");
         command.Parameters.AddWithValue("$after", Sequence(afterPosition) ?? 0);
         command.Parameters.AddWithValue("$to", Sequence(toPosition) ?? long.MaxValue);
         return Task.FromResult(ReadBatches(command));
@@ -37,8 +35,7 @@ public sealed class SqliteEventLog(SqliteDatabase database) : IEventLog
     public Task<string?> GetSettledEndAsync(CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT MAX(seq) FROM eventlog";
+        var command = connection.Prepared("SELECT MAX(seq) FROM eventlog");
         var result = command.ExecuteScalar();
         return Task.FromResult(result is long seq ? Position(seq) : null);
     }

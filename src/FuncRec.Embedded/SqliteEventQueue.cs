@@ -19,10 +19,9 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     public Task EnqueueAsync(string batchJson, CancellationToken cancellationToken)
     {
         using (var connection = database.Open())
-        using (var command = connection.CreateCommand())
         {
             var now = clock.GetUtcNow().UtcTicks;
-            command.CommandText = "INSERT INTO queue (body, visible_at, dequeue_count, inserted_at) VALUES ($body, $now, 0, $now)";
+            var command = connection.Prepared("INSERT INTO queue (body, visible_at, dequeue_count, inserted_at) VALUES ($body, $now, 0, $now)");
             command.Parameters.AddWithValue("$body", batchJson);
             command.Parameters.AddWithValue("$now", now);
             command.ExecuteNonQuery();
@@ -35,8 +34,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     public Task<long> CountAsync(CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM queue";
+        var command = connection.Prepared("SELECT COUNT(*) FROM queue");
         return Task.FromResult((long)command.ExecuteScalar()!);
     }
 
@@ -44,8 +42,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     public IReadOnlyList<(long Id, string Body, string Reason, long DequeueCount)> PoisonMessages()
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, body, reason, dequeue_count FROM poison ORDER BY id";
+        var command = connection.Prepared("SELECT id, body, reason, dequeue_count FROM poison ORDER BY id");
         using var reader = command.ExecuteReader();
         var list = new List<(long, string, string, long)>();
         while (reader.Read())
@@ -60,12 +57,11 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     {
         var now = clock.GetUtcNow().UtcTicks;
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        var command = connection.Prepared("""
             UPDATE queue SET visible_at = $hidden, dequeue_count = dequeue_count + 1
             WHERE id IN (SELECT id FROM queue WHERE visible_at <= $now ORDER BY id LIMIT $max)
             RETURNING id, body, dequeue_count
-            """;
+            """);
         command.Parameters.AddWithValue("$now", now);
         command.Parameters.AddWithValue("$hidden", now + visibilityTimeout.Ticks);
         command.Parameters.AddWithValue("$max", maxMessages);
@@ -83,8 +79,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     public Task CompleteAsync(QueueMessage message, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM queue WHERE id = $id";
+        var command = connection.Prepared("DELETE FROM queue WHERE id = $id");
         command.Parameters.AddWithValue("$id", (long)message.Receipt);
         command.ExecuteNonQuery();
         return Task.CompletedTask;
@@ -93,8 +88,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     public Task ReleaseAsync(QueueMessage message, TimeSpan delay, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE queue SET visible_at = $visible WHERE id = $id";
+        var command = connection.Prepared("UPDATE queue SET visible_at = $visible WHERE id = $id");
         command.Parameters.AddWithValue("$id", (long)message.Receipt);
         command.Parameters.AddWithValue("$visible", clock.GetUtcNow().UtcTicks + delay.Ticks);
         command.ExecuteNonQuery();

@@ -9,8 +9,7 @@ public sealed class SqliteItemStore(SqliteDatabase database) : IItemStore
     public Task<ItemDocument?> GetAsync(string id, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT doc FROM items WHERE id = $id";
+        var command = connection.Prepared("SELECT doc FROM items WHERE id = $id");
         command.Parameters.AddWithValue("$id", id);
         var doc = command.ExecuteScalar() as string;
         return Task.FromResult(doc is null ? null : EmbeddedJson.Read<ItemDocument>(doc));
@@ -19,8 +18,7 @@ public sealed class SqliteItemStore(SqliteDatabase database) : IItemStore
     public Task UpsertAsync(ItemDocument item, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO items (id, doc, updated) VALUES ($id, $doc, $updated) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, updated = excluded.updated";
+        var command = connection.Prepared("INSERT INTO items (id, doc, updated) VALUES ($id, $doc, $updated) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, updated = excluded.updated");
         command.Parameters.AddWithValue("$id", item.Id);
         command.Parameters.AddWithValue("$doc", EmbeddedJson.Write(item));
         command.Parameters.AddWithValue("$updated", item.UpdatedAt.UtcTicks);
@@ -31,8 +29,7 @@ public sealed class SqliteItemStore(SqliteDatabase database) : IItemStore
     public Task<bool> TryCreateAsync(ItemDocument item, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO items (id, doc, updated) VALUES ($id, $doc, $updated) ON CONFLICT(id) DO NOTHING";
+        var command = connection.Prepared("INSERT INTO items (id, doc, updated) VALUES ($id, $doc, $updated) ON CONFLICT(id) DO NOTHING");
         command.Parameters.AddWithValue("$id", item.Id);
         command.Parameters.AddWithValue("$doc", EmbeddedJson.Write(item));
         command.Parameters.AddWithValue("$updated", item.UpdatedAt.UtcTicks);
@@ -42,8 +39,7 @@ public sealed class SqliteItemStore(SqliteDatabase database) : IItemStore
     public Task<IReadOnlyList<ItemDocument>> ListChangedSinceAsync(DateTimeOffset? since, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT doc FROM items WHERE updated >= $since ORDER BY updated, id";
+        var command = connection.Prepared("SELECT doc FROM items WHERE updated >= $since ORDER BY updated, id");
         command.Parameters.AddWithValue("$since", since?.UtcTicks ?? long.MinValue);
         using var reader = command.ExecuteReader();
         var items = new List<ItemDocument>();

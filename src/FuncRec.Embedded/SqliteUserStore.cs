@@ -11,8 +11,7 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
     public Task<Versioned<UserDocument>?> GetAsync(string id, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT doc, version FROM users WHERE id = $id";
+        var command = connection.Prepared("SELECT doc, version FROM users WHERE id = $id");
         command.Parameters.AddWithValue("$id", id);
         using var reader = command.ExecuteReader();
         Versioned<UserDocument>? result = reader.Read()
@@ -24,13 +23,13 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
     public Task<string?> TryWriteAsync(UserDocument document, string? expectedETag, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.Parameters.AddWithValue("$id", document.Id);
-        command.Parameters.AddWithValue("$doc", EmbeddedJson.Write(document));
+        var json = EmbeddedJson.Write(document);
         if (expectedETag is null)
         {
-            command.CommandText = "INSERT INTO users (id, doc, version) VALUES ($id, $doc, 1) ON CONFLICT(id) DO NOTHING";
-            return Task.FromResult(command.ExecuteNonQuery() == 1 ? "1" : null);
+            var insert = connection.Prepared("INSERT INTO users (id, doc, version) VALUES ($id, $doc, 1) ON CONFLICT(id) DO NOTHING");
+            insert.Parameters.AddWithValue("$id", document.Id);
+            insert.Parameters.AddWithValue("$doc", json);
+            return Task.FromResult(insert.ExecuteNonQuery() == 1 ? "1" : null);
         }
 
         if (!long.TryParse(expectedETag, NumberStyles.None, CultureInfo.InvariantCulture, out var expected))
@@ -38,16 +37,17 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
             return Task.FromResult<string?>(null);
         }
 
-        command.CommandText = "UPDATE users SET doc = $doc, version = version + 1 WHERE id = $id AND version = $expected";
-        command.Parameters.AddWithValue("$expected", expected);
-        return Task.FromResult(command.ExecuteNonQuery() == 1 ? (expected + 1).ToString(CultureInfo.InvariantCulture) : null);
+        var update = connection.Prepared("UPDATE users SET doc = $doc, version = version + 1 WHERE id = $id AND version = $expected");
+        update.Parameters.AddWithValue("$id", document.Id);
+        update.Parameters.AddWithValue("$doc", json);
+        update.Parameters.AddWithValue("$expected", expected);
+        return Task.FromResult(update.ExecuteNonQuery() == 1 ? (expected + 1).ToString(CultureInfo.InvariantCulture) : null);
     }
 
     public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM users WHERE id = $id";
+        var command = connection.Prepared("DELETE FROM users WHERE id = $id");
         command.Parameters.AddWithValue("$id", id);
         return Task.FromResult(command.ExecuteNonQuery() == 1);
     }

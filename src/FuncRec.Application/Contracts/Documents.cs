@@ -24,7 +24,13 @@ public sealed record UserDocument
     /// <summary>Ids of the last applied events, newest last, capped (see OnlineOptions.AppliedEventIds).</summary>
     public List<string> AppliedEventIds { get; init; } = [];
 
-    /// <summary>Ids of the last batches that applied events to this user, newest last (a redelivered batch logs what it applied before).</summary>
+    /// <summary>
+    /// For each of <see cref="AppliedEventIds"/> (same order), a short tag of the batch that applied it: a batch
+    /// redelivered after a crash logs exactly the events it applied before, however many batches came between.
+    /// </summary>
+    public List<string> AppliedEventBatches { get; init; } = [];
+
+    /// <summary>Ids of the last batches that applied events to this user, newest last (for diagnosis).</summary>
     public List<string> AppliedBatchIds { get; init; } = [];
 
     public long EventCount { get; init; }

@@ -93,6 +93,17 @@ public sealed class IngestOptions
 
     [Range(0, 64)]
     public int MaxContextEntries { get; set; } = 16;
+
+    /// <summary>
+    /// Backpressure: with more than this many messages waiting, a post waits (up to <see cref="BacklogWaitSeconds"/>,
+    /// then 503) until consumers catch up, so accepted events reach the model within moments instead of queueing
+    /// without bound. 0 turns it off (Azure, where consumers scale out); the local host sets a small bound.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int MaxQueueBacklog { get; set; }
+
+    [Range(1, 3600)]
+    public int BacklogWaitSeconds { get; set; } = 30;
 }
 
 /// <summary>Online learning of user state from event batches.</summary>
@@ -111,6 +122,10 @@ public sealed class OnlineOptions
     /// <summary>Ids of applied events kept per user: retries within this many later events of the user apply nothing twice.</summary>
     [Range(1, 100_000)]
     public int AppliedEventIds { get; set; } = 200;
+
+    /// <summary>Users of one batch applied at the same time (store round trips overlap; a local database gains little from more).</summary>
+    [Range(1, 256)]
+    public int UserParallelism { get; set; } = 8;
 
     /// <summary>Attempts to write a user's document when concurrent writers keep winning.</summary>
     [Range(1, 1000)]

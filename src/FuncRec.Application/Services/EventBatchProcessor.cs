@@ -80,7 +80,7 @@ public sealed class EventBatchProcessor(
         var outcomes = new UserOutcome[groups.Length];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, groups.Length),
-            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            new ParallelOptions { MaxDegreeOfParallelism = _options.Online.UserParallelism, CancellationToken = cancellationToken },
             async (g, token) => outcomes[g] = await ApplyUserAsync(model, batch, groups[g].Key, groups[g].Select(x => x.e).ToArray(), now, token));
 
         await EnsureItemsAsync(batch, now, cancellationToken);
@@ -138,15 +138,16 @@ public sealed class EventBatchProcessor(
                 }
             }
 
-            var applied = new HashSet<string>(document?.AppliedEventIds ?? [], StringComparer.Ordinal);
-            var batchSeenBefore = document?.AppliedBatchIds.Contains(batch.BatchId) == true;
+            var applied = AppliedBy(document);
+            var tag = BatchTag(batch.BatchId);
             var fresh = new List<AcceptedEvent>();
             var logged = new HashSet<string>(StringComparer.Ordinal);
             foreach (var e in candidates)
             {
-                if (applied.Contains(e.EventId))
+                if (applied.TryGetValue(e.EventId, out var appliedBy))
                 {
-                    if (batchSeenBefore)
+                    // Applied before: by this very batch (an attempt that crashed before logging) or by another one.
+                    if (appliedBy == tag)
                     {
                         logged.Add(e.EventId);
                     }
@@ -154,7 +155,7 @@ public sealed class EventBatchProcessor(
                     continue;
                 }
 
-                applied.Add(e.EventId);
+                applied[e.EventId] = tag;
                 fresh.Add(e);
                 logged.Add(e.EventId);
             }
@@ -208,11 +209,21 @@ public sealed class EventBatchProcessor(
         }
 
         var appliedIds = new List<string>(document.AppliedEventIds);
-        appliedIds.AddRange(fresh.Select(e => e.EventId));
+        var appliedBy = document.AppliedEventBatches.Count == document.AppliedEventIds.Count
+            ? new List<string>(document.AppliedEventBatches)
+            : Enumerable.Repeat(string.Empty, document.AppliedEventIds.Count).ToList();
+        var tag = BatchTag(batchId);
+        foreach (var e in fresh)
+        {
+            appliedIds.Add(e.EventId);
+            appliedBy.Add(tag);
+        }
+
         var keepIds = _options.Online.AppliedEventIds;
         if (appliedIds.Count > keepIds)
         {
             appliedIds.RemoveRange(0, appliedIds.Count - keepIds);
+            appliedBy.RemoveRange(0, appliedBy.Count - keepIds);
         }
 
         var batches = new List<string>(document.AppliedBatchIds) { batchId };
@@ -225,6 +236,7 @@ public sealed class EventBatchProcessor(
         {
             Recent = recent,
             AppliedEventIds = appliedIds,
+            AppliedEventBatches = appliedBy,
             AppliedBatchIds = batches,
             EventCount = document.EventCount + fresh.Count,
             Online = state is null ? document.Online : OnlineLearningService.ToDocument(state),
@@ -233,6 +245,27 @@ public sealed class EventBatchProcessor(
         };
         return (updated, losses);
     }
+
+    /// <summary>Applied event id → tag of the batch that applied it (empty when a document predates the tags).</summary>
+    private static Dictionary<string, string> AppliedBy(UserDocument? document)
+    {
+        var applied = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (document is null)
+        {
+            return applied;
+        }
+
+        var tagged = document.AppliedEventBatches.Count == document.AppliedEventIds.Count;
+        for (var i = 0; i < document.AppliedEventIds.Count; i++)
+        {
+            applied[document.AppliedEventIds[i]] = tagged ? document.AppliedEventBatches[i] : string.Empty;
+        }
+
+        return applied;
+    }
+
+    /// <summary>8 hex digits of a stable hash of the batch id: small in the document, collisions negligible between a user's batches.</summary>
+    private static string BatchTag(string batchId) => (StableHash.Of("batch", batchId) & 0xFFFFFFFF).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
 
     private async Task EnsureItemsAsync(EventBatch batch, DateTimeOffset now, CancellationToken cancellationToken)
     {

@@ -63,6 +63,7 @@ public sealed class EventIngestionService(IEventQueue queue, IOptions<FuncRecOpt
         {
             try
             {
+                await WaitForRoomAsync(cancellationToken);
                 await queue.EnqueueAsync(chunk.Json, cancellationToken);
                 stored.AddRange(chunk.Events.Select(e => e.EventId));
                 messages++;
@@ -84,6 +85,26 @@ public sealed class EventIngestionService(IEventQueue queue, IOptions<FuncRecOpt
 
         logger.LogInformation("Accepted {Accepted} of {Received} events in {Messages} messages", stored.Count, count, messages);
         return new IngestResult(count, stored.Count, stored, rejected.OrderBy(r => r.Index).ToArray(), messages);
+    }
+
+    private async Task WaitForRoomAsync(CancellationToken cancellationToken)
+    {
+        var limit = options.Value.Ingest.MaxQueueBacklog;
+        if (limit <= 0)
+        {
+            return;
+        }
+
+        var deadline = clock.GetUtcNow().AddSeconds(options.Value.Ingest.BacklogWaitSeconds);
+        while (await queue.CountAsync(cancellationToken) >= limit)
+        {
+            if (clock.GetUtcNow() > deadline)
+            {
+                throw new UnavailableError($"The event queue holds {limit} or more batches and consumers are behind; retry later.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(1), cancellationToken);
+        }
     }
 
     private IEnumerable<(string Json, IReadOnlyList<AcceptedEvent> Events)> Chunk(List<AcceptedEvent> events, DateTimeOffset acceptedAt)

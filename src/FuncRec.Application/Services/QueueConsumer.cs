@@ -4,9 +4,11 @@ using Microsoft.Extensions.Logging;
 
 namespace FuncRec.Application.Services;
 
-/// <summary>Settings of a polling queue consumer (the Functions host sets the same in host.json).</summary>
+/// <summary>Settings of a polling queue consumer, bound from <c>FuncRec:Consumer</c> (the Functions host sets the same in host.json).</summary>
 public sealed record QueueConsumerOptions
 {
+    public const string Section = "FuncRec:Consumer";
+
     public int Workers { get; init; } = 4;
 
     public int MaxDequeueCount { get; init; } = 5;

@@ -27,6 +27,12 @@ public static class LocalHost
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [$"{EmbeddedOptions.Section}:DataDirectory"] = dataDirectory,
+
+            // One process consumes the queue here: keep its backlog short so events reach the model in milliseconds.
+            ["FuncRec:Ingest:MaxQueueBacklog"] = "8",
+
+            // SQLite has one writer at a time; parallel users of a batch only contend for it.
+            ["FuncRec:Online:UserParallelism"] = "1",
         });
         builder.Configuration.AddEnvironmentVariables();
         if (settings is not null)
@@ -47,7 +53,7 @@ public static class LocalHost
         builder.Services.AddFuncRecApplication(builder.Configuration);
         builder.Services.AddFuncRecEmbeddedStores(builder.Configuration);
         builder.Services.AddFuncRecHttpApi();
-        builder.Services.AddSingleton(new QueueConsumerOptions());
+        builder.Services.AddSingleton(builder.Configuration.GetSection(QueueConsumerOptions.Section).Get<QueueConsumerOptions>() ?? new QueueConsumerOptions());
         builder.Services.AddSingleton<QueueConsumer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<QueueConsumer>());
         builder.Services.AddHostedService<ModelRefreshService>();

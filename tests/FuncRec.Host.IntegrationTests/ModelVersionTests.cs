@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FuncRec.Application.Contracts;
+using FuncRec.Application.Ports;
+using FuncRec.Host.IntegrationTests.Support;
+
+namespace FuncRec.Host.IntegrationTests;
+
+/// <summary>
+/// Publishing and rolling back versions over HTTP, and the documented rule for online state: it belongs to one
+/// model version, and when another version is active it is re-derived by replaying the user's remembered
+/// interactions applied after that version's data window (OnlineLearningService.StateFor), never carried over.
+/// </summary>
+public sealed class ModelVersionTests : IAsyncLifetime
+{
+    private const string Roller = "roller";
+    private readonly TemporaryDirectory _directory = new("versions");
+    private readonly TestCatalog _catalog = TestCatalog.Create(users: 24);
+    private InProcessHost _host = null!;
+
+    private HttpClient Client => _host.Client;
+
+    public async Task InitializeAsync()
+    {
+        // Tolerance 1: every finite challenger is published, so the test controls when versions appear.
+        _host = await InProcessHost.StartAsync(_directory.Path, HostSettings.Fast(("FuncRec:FineTune:Tolerance", "1")));
+        await _catalog.PutAllAsync(Client);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        _directory.Dispose();
+    }
+
+    [Fact]
+    public async Task FineTunePublishesANewActiveVersionAndRollbackRestoresTheOldOneWithItsOwnOnlineState()
+    {
+        await PostAndApplyAsync(_catalog.History(eventsPerUser: 12, seed: 3, eventPrefix: "first"));
+        var first = (await Client.FineTuneAsync()).GetProperty("version").GetString()!;
+
+        // The user's first clicks are learned against the first version.
+        await PostAndApplyAsync(Clicks(Roller, 0, count: 5, category: 3));
+        Assert.Equal(first, (await OnlineStateAsync()).ModelVersion);
+        Assert.Equal(5, (await OnlineStateAsync()).AppliedEvents);
+
+        await PostAndApplyAsync(_catalog.History(eventsPerUser: 6, seed: 4, eventPrefix: "second"), perRequest: 48);
+        var outcome = await Client.FineTuneAsync();
+        var second = outcome.GetProperty("version").GetString()!;
+        Assert.NotEqual(first, second);
+
+        var models = await Client.GetJsonAsync("api/models");
+        Assert.True(IsListed(models, first, active: false), models.ToString());
+        Assert.True(IsListed(models, second, active: true), models.ToString());
+        var secondManifest = await ManifestAsync(second);
+        Assert.Equal(first, secondManifest.Parent);
+        Assert.Equal("fine-tune", secondManifest.Kind);
+        Assert.Equal(second, (await Client.GetJsonAsync("api/models/current")).GetProperty("pointer").GetProperty("version").GetString());
+        Assert.Equal(second, (await Client.RecommendAsync(Roller)).GetProperty("modelVersion").GetString());
+
+        // A new event under the second version: the state is re-derived for it, not added to the first's vectors.
+        await AssertNextEventReplaysOntoAsync(second, secondManifest, eventNumber: 5);
+
+        using (var rollback = await Client.PostAsync($"api/models/{first}/activate", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
+            Assert.Equal(first, (await rollback.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetString());
+        }
+
+        var current = await Client.GetJsonAsync("api/models/current");
+        Assert.Equal(first, current.GetProperty("pointer").GetProperty("version").GetString());
+        Assert.Equal(first, current.GetProperty("servedVersion").GetString());
+        Assert.Equal(first, (await Client.RecommendAsync(Roller)).GetProperty("modelVersion").GetString());
+        Assert.Equal(first, (await Client.ScoreAsync(Roller, ["i0-0"])).Answer.GetProperty("modelVersion").GetString());
+        models = await Client.GetJsonAsync("api/models");
+        Assert.True(IsListed(models, first, active: true) && IsListed(models, second, active: false), models.ToString());
+
+        // After the rollback, the state belongs to the first version again: every remembered interaction after the
+        // first version's window is replayed (the five first clicks and the one under the second version), plus the new one.
+        var replayed = await AssertNextEventReplaysOntoAsync(first, await ManifestAsync(first), eventNumber: 6);
+        Assert.Equal(7, replayed);
+    }
+
+    /// <summary>Posts one more event for the user and checks the stored state belongs to <paramref name="version"/> and was replayed by the rule.</summary>
+    private async Task<long> AssertNextEventReplaysOntoAsync(string version, ModelManifest manifest, int eventNumber)
+    {
+        var users = _host.Get<IUserStore>();
+        var before = (await users.GetAsync(Roller, CancellationToken.None))!.Value;
+        Assert.NotEqual(version, before.Online!.ModelVersion);
+        var trainedUntil = manifest.DataWindow.EndAppliedAt;
+        var remembered = before.Recent.Count(r => r.Target is not null && (trainedUntil is null || r.AppliedAt > trainedUntil));
+
+        await PostAndApplyAsync(Clicks(Roller, eventNumber, count: 1, category: 3));
+
+        var state = await OnlineStateAsync();
+        Assert.Equal(version, state.ModelVersion);
+        Assert.Equal(remembered + 1, state.AppliedEvents);
+        return state.AppliedEvents;
+    }
+
+    private async Task<OnlineStateDocument> OnlineStateAsync()
+        => (await _host.Get<IUserStore>().GetAsync(Roller, CancellationToken.None))!.Value.Online!;
+
+    private async Task<ModelManifest> ManifestAsync(string version)
+        => (await _host.Get<IModelRegistry>().GetManifestAsync(version, CancellationToken.None))!;
+
+    private async Task PostAndApplyAsync(IReadOnlyList<TestEvent> events, int perRequest = 200)
+    {
+        await Client.PostAllAsync(events, perRequest);
+        await Client.WaitForQueueDrainedAsync();
+    }
+
+    private IReadOnlyList<TestEvent> Clicks(string user, int first, int count, int category)
+        => Enumerable.Range(first, count).Select(n => new TestEvent($"{user}-{n}", user, _catalog.ItemsOf(category)[n % TestCatalog.ItemsPerCategory])).ToArray();
+
+    private static bool IsListed(JsonElement models, string version, bool active)
+        => models.EnumerateArray().Any(m => m.GetProperty("manifest").GetProperty("version").GetString() == version && m.GetProperty("active").GetBoolean() == active);
+}
