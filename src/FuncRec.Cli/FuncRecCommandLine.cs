@@ -11,6 +11,7 @@ public static class FuncRecCommandLine
         var root = new RootCommand("FuncRec: a recommender backend that keeps learning while it serves.");
         var bench = new Command("bench", "Measure FuncRec: model quality on MovieLens, or the serving loop over HTTP.");
         bench.Subcommands.Add(BenchQualityCommand.Create());
+        bench.Subcommands.Add(BenchAdaptiveCommand.Create());
         foreach (var command in BenchServeCommand.Create())
         {
             bench.Subcommands.Add(command);

@@ -1,6 +1,7 @@
 using FuncRec.Application.Contracts;
 using FuncRec.Application.Options;
 using FuncRec.Core.Drift;
+using FuncRec.Core.Evaluation;
 using FuncRec.Core.Features;
 using FuncRec.Core.Model;
 using FuncRec.Core.Serving;
@@ -32,9 +33,7 @@ public sealed class OnlineLearningService
         Grid = online.AdaptiveLearningRate
             ? new LearningRateGrid((float)online.LearningRate)
             : LearningRateGrid.Fixed((float)online.LearningRate);
-        _drift = new PageHinkleyDetector(options.Value.Model.Objective == ModelObjective.Rating
-            ? new PageHinkleyOptions { Delta = 0.05, Threshold = 60 }
-            : new PageHinkleyOptions { Delta = 0.02, Threshold = 30 });
+        _drift = new PageHinkleyDetector(options.Value.Model.Objective == ModelObjective.Rating ? DriftDefaults.Rating : DriftDefaults.Ranking);
     }
 
     public LearningRateGrid Grid { get; }

@@ -1,0 +1,175 @@
+using System.Text.Json.Serialization;
+using FuncRec.Core.Data;
+using FuncRec.Core.Drift;
+using FuncRec.Core.Features;
+using FuncRec.Core.Model;
+using FuncRec.Core.Serving;
+using FuncRec.Core.Training;
+
+namespace FuncRec.Core.Evaluation;
+
+/// <summary>Settings of the online drift detector, shared by the service and this benchmark.</summary>
+public static class DriftDefaults
+{
+    /// <summary>On squared rating errors (scale: a few units squared).</summary>
+    public static PageHinkleyOptions Rating { get; } = new() { Delta = 0.05, Threshold = 60 };
+
+    /// <summary>On BPR losses (scale: below ln 2 on average).</summary>
+    public static PageHinkleyOptions Ranking { get; } = new() { Delta = 0.02, Threshold = 30 };
+}
+
+/// <summary>
+/// Measures the two adaptive mechanisms of online learning on the synthetic world, as the service runs them
+/// (a frozen model plus per-user online state learned from each event): the adaptive learning rate (the
+/// candidate grid, serving the candidate with the lowest recent prequential error) against every fixed rate of
+/// the same grid, and the Page–Hinkley drift detector with and without a drift. Each run: a world with its own
+/// seed, a model trained on the first part of the stream, then test-then-train over the rest.
+/// </summary>
+public sealed class AdaptiveOnlineBenchmark
+{
+    public const float BaseRate = 0.1f;
+    public static readonly float[] Multipliers = [0.25f, 0.5f, 1f, 2f, 4f];
+
+    public AdaptiveReport Run(int runs = 10, int events = 16_000, int pretrain = 6_000, int driftAt = 10_000, int detectionWindow = 2_000, Action<string>? progress = null)
+    {
+        var fixedErrors = new double[Multipliers.Length];
+        double adaptiveError = 0;
+        var detectedWithDrift = 0;
+        var falseAlarmRuns = 0;
+        var delays = new List<int>();
+        for (var run = 0; run < runs; run++)
+        {
+            var seed = (ulong)(100 + run);
+            var drifted = Stream(seed, events, pretrain, driftAt);
+            var result = Replay(drifted, driftAt - pretrain);
+            for (var m = 0; m < Multipliers.Length; m++)
+            {
+                fixedErrors[m] += result.FixedRmse[m] / runs;
+            }
+
+            adaptiveError += result.AdaptiveRmse / runs;
+            var alarm = result.Alarms.FirstOrDefault(a => a >= driftAt - pretrain, -1);
+            if (alarm >= 0 && alarm < driftAt - pretrain + detectionWindow)
+            {
+                detectedWithDrift++;
+                delays.Add(alarm - (driftAt - pretrain));
+            }
+
+            var stationary = Replay(Stream(seed + 1000, events, pretrain, null), null);
+            if (stationary.Alarms.Count > 0)
+            {
+                falseAlarmRuns++;
+            }
+
+            progress?.Invoke($"run {run + 1}/{runs}: adaptive RMSE {result.AdaptiveRmse:F4}, best fixed {result.FixedRmse.Min():F4}, drift alarm at {(alarm < 0 ? "none" : (alarm - (driftAt - pretrain)).ToString(System.Globalization.CultureInfo.InvariantCulture))} after the drift, stationary alarms {stationary.Alarms.Count}");
+        }
+
+        var best = Array.IndexOf(fixedErrors, fixedErrors.Min());
+        return new AdaptiveReport(
+            runs,
+            Multipliers.Select(m => (double)(BaseRate * m)).ToArray(),
+            fixedErrors,
+            BaseRate * Multipliers[best],
+            fixedErrors[best],
+            BaseRate,
+            fixedErrors[Array.IndexOf(Multipliers, 1f)],
+            adaptiveError,
+            detectedWithDrift,
+            falseAlarmRuns,
+            delays.Count == 0 ? double.NaN : delays.Average(),
+            detectionWindow);
+    }
+
+    private static (SyntheticWorld World, RecommenderModel Model) Stream(ulong seed, int events, int pretrain, int? driftAt)
+    {
+        var world = SyntheticWorld.Generate(new SyntheticWorldOptions { Users = 400, Items = 300, Events = events, DriftAt = driftAt, Seed = seed, ArrivingUsers = 0.1f, ArrivingItems = 0.1f });
+        var model = new RecommenderTrainer(new TrainerOptions { Rank = 16, Epochs = 10, LearningRate = 0.05f, L2 = 0.05f, BiasL2 = 0.01f, MinValue = 1, MaxValue = 5, Seed = seed })
+            .Fit(SyntheticWorld.Schema(), world.All.With(world.Events[..pretrain]));
+        return (world, model);
+    }
+
+    /// <summary>Test-then-train over the events after pre-training, for every fixed rate and the adaptive grid at once.</summary>
+    private static ReplayResult Replay((SyntheticWorld World, RecommenderModel Model) setup, int? _)
+    {
+        var (world, model) = setup;
+        var pretrain = (int)model.TrainedEvents;
+        var rates = Multipliers.Select(m => BaseRate * m).ToArray();
+        var grid = new LearningRateGrid(BaseRate, Multipliers);
+        var detector = new PageHinkleyDetector(DriftDefaults.Rating);
+        var update = new OnlineUpdateOptions();
+        var states = new Dictionary<int, UserOnlineState>();
+        var histories = new UserHistories(30);
+        foreach (var e in world.Events[..pretrain])
+        {
+            histories.Record(e.User, e.Item, e.Value);
+        }
+
+        var itemVectors = new float[world.Items.Count][];
+        var itemBiases = new float[world.Items.Count];
+        var encoded = new FeatureVector();
+        for (var i = 0; i < world.Items.Count; i++)
+        {
+            encoded.Clear();
+            model.Encoder.EncodeProfile(FeatureSide.Item, world.Items[i], grow: false, encoded);
+            itemVectors[i] = new float[model.Rank];
+            model.ItemVector(encoded, itemVectors[i], out itemBiases[i]);
+        }
+
+        var fixedSquares = new double[rates.Length];
+        double adaptiveSquares = 0;
+        var alarms = new List<int>();
+        var p = new float[model.Rank];
+        var losses = new double[rates.Length];
+        var recentItems = new int[30];
+        var recentValues = new float[30];
+        var count = 0;
+        for (var t = pretrain; t < world.Events.Length; t++)
+        {
+            var e = world.Events[t];
+            if (!states.TryGetValue(e.User, out var state))
+            {
+                states[e.User] = state = new UserOnlineState(model.Rank, "v", rates.Length);
+            }
+
+            encoded.Clear();
+            model.Encoder.EncodeProfile(FeatureSide.User, world.Users[e.User], grow: false, encoded);
+            var n = histories.Recent(e.User, recentItems, recentValues);
+            model.Encoder.EncodeBehaviour(recentItems[..n].Select(i => world.Items[i].Id).ToArray(), recentValues[..n], grow: false, encoded);
+            model.UserVector(encoded, p, out var userBias);
+            var served = grid.Best;
+            OnlineUserUpdater.ApplyPointwise(model, p, userBias, state, itemVectors[e.Item], itemBiases[e.Item], e.Value, 1f, update, rates, losses);
+            for (var c = 0; c < rates.Length; c++)
+            {
+                fixedSquares[c] += losses[c];
+            }
+
+            adaptiveSquares += losses[served];
+            grid.Observe(losses);
+            if (detector.Add(losses[served]))
+            {
+                alarms.Add(t - pretrain);
+            }
+
+            histories.Record(e.User, e.Item, e.Value);
+            count++;
+        }
+
+        return new ReplayResult(fixedSquares.Select(s => Math.Sqrt(s / count)).ToArray(), Math.Sqrt(adaptiveSquares / count), alarms);
+    }
+
+    private sealed record ReplayResult(double[] FixedRmse, double AdaptiveRmse, List<int> Alarms);
+}
+
+public sealed record AdaptiveReport(
+    [property: JsonPropertyName("runs")] int Runs,
+    [property: JsonPropertyName("fixed_rates")] double[] FixedRates,
+    [property: JsonPropertyName("fixed_rmse")] double[] FixedRmse,
+    [property: JsonPropertyName("best_fixed_rate")] double BestFixedRate,
+    [property: JsonPropertyName("best_fixed_rmse")] double BestFixedRmse,
+    [property: JsonPropertyName("default_rate")] double DefaultRate,
+    [property: JsonPropertyName("default_fixed_rmse")] double DefaultFixedRmse,
+    [property: JsonPropertyName("adaptive_rmse")] double AdaptiveRmse,
+    [property: JsonPropertyName("drift_detected_runs")] int DriftDetectedRuns,
+    [property: JsonPropertyName("false_alarm_runs")] int FalseAlarmRuns,
+    [property: JsonPropertyName("mean_detection_delay_events")] double MeanDetectionDelay,
+    [property: JsonPropertyName("detection_window_events")] int DetectionWindow);
