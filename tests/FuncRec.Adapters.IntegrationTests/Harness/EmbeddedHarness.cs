@@ -1,0 +1,58 @@
+using FuncRec.Application.Ports;
+using FuncRec.Embedded;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FuncRec.Adapters.IntegrationTests.Harness;
+
+/// <summary>The embedded adapters (SQLite and model files) in a temporary directory, registered as the local host does.</summary>
+public sealed class EmbeddedHarness : AdapterHarness
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("funcrec-embedded-");
+    private readonly ServiceProvider _services;
+
+    public EmbeddedHarness()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [$"{EmbeddedOptions.Section}:DataDirectory"] = _directory.FullName })
+            .Build();
+        _services = new ServiceCollection()
+            .AddSingleton(TimeProvider.System)
+            .AddFuncRecEmbeddedStores(configuration)
+            .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    public override IUserStore Users => _services.GetRequiredService<IUserStore>();
+
+    public override IItemStore Items => _services.GetRequiredService<IItemStore>();
+
+    public override IEventQueue Queue => _services.GetRequiredService<IEventQueue>();
+
+    public override IEventQueueReceiver Receiver => _services.GetRequiredService<IEventQueueReceiver>();
+
+    public override IEventLog Log => _services.GetRequiredService<IEventLog>();
+
+    public override IModelRegistry Registry => _services.GetRequiredService<IModelRegistry>();
+
+    public override void AdvanceClock(TimeSpan by)
+    {
+    }
+
+    public override void LetLogSettle()
+    {
+    }
+
+    public override Task<IReadOnlyList<PoisonRecord>> ReadPoisonAsync()
+        => Task.FromResult<IReadOnlyList<PoisonRecord>>(_services.GetRequiredService<SqliteEventQueue>().PoisonMessages()
+            .Select(p => new PoisonRecord(p.Body, p.Reason, p.DequeueCount)).ToArray());
+
+    public override async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+
+        // Pooled connections keep the database file open; release them so the directory can go.
+        SqliteConnection.ClearAllPools();
+        _directory.Delete(recursive: true);
+    }
+}
