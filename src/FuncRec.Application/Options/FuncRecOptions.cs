@@ -140,7 +140,7 @@ public sealed class FineTuneCycleOptions
 {
     /// <summary>NCRONTAB schedule, six fields (seconds first), as the timer trigger reads it.</summary>
     [Required]
-    public string Schedule { get; set; } = "0 */30 * * * *";
+    public string Schedule { get; set; } = "0 */5 * * * *";
 
     /// <summary>Fewest new events worth a cycle (and the least a first model is trained from).</summary>
     [Range(1, 100_000_000)]
