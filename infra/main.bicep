@@ -56,16 +56,12 @@ param alwaysReadyHttp int = 0
 @description('Put the app into a virtual network and reach Storage and Cosmos DB through private endpoints only.')
 param vnetEnabled bool = false
 
-@description('NCRONTAB schedule (six fields) of the fine-tune cycle.')
-param fineTuneSchedule string = '0 */30 * * * *'
+@description('NCRONTAB schedule (six fields) of the fine-tune timer. A tick runs a cycle only when enough new data has arrived or a drift alarm asked for one, so it can be frequent.')
+param fineTuneSchedule string = '0 */5 * * * *'
 
-@description('How often each instance checks models/current.json for a newly published model (seconds).')
+@description('How often each instance checks the active model pointer and changed items (seconds): the bound on how long a new model takes to reach every instance.')
 @minValue(1)
 param modelRefreshSeconds int = 30
-
-@description('How long an accepted client event id is remembered for idempotent retries (days).')
-@minValue(1)
-param eventIdRetentionDays int = 7
 
 @description('Browser origins allowed to call the API (CORS); empty allows none.')
 param corsAllowedOrigins array = []
@@ -86,7 +82,6 @@ var eventLogContainerName = 'funcrec-eventlog'
 var cosmosDatabaseName = 'funcrec'
 var usersContainerName = 'users'
 var itemsContainerName = 'items'
-var eventIdsContainerName = 'eventids'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
@@ -145,8 +140,6 @@ module cosmos 'app/cosmos.bicep' = {
     databaseName: cosmosDatabaseName
     usersContainerName: usersContainerName
     itemsContainerName: itemsContainerName
-    eventIdsContainerName: eventIdsContainerName
-    eventIdTimeToLiveSeconds: eventIdRetentionDays * 24 * 60 * 60
     throughput: cosmosThroughput
     publicNetworkAccess: !vnetEnabled
   }
@@ -215,7 +208,6 @@ module api 'app/api.bicep' = {
     cosmosDatabaseName: cosmosDatabaseName
     usersContainerName: usersContainerName
     itemsContainerName: itemsContainerName
-    eventIdsContainerName: eventIdsContainerName
     modelRefreshSeconds: modelRefreshSeconds
   }
   dependsOn: [

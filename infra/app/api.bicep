@@ -33,7 +33,6 @@ param eventLogContainerName string
 param cosmosDatabaseName string
 param usersContainerName string
 param itemsContainerName string
-param eventIdsContainerName string
 param modelRefreshSeconds int
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
@@ -138,7 +137,6 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       FuncRec__Cosmos__Database: cosmosDatabaseName
       FuncRec__Cosmos__UsersContainer: usersContainerName
       FuncRec__Cosmos__ItemsContainer: itemsContainerName
-      FuncRec__Cosmos__EventIdsContainer: eventIdsContainerName
       FuncRec__Serving__ModelRefreshSeconds: string(modelRefreshSeconds)
       APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'

@@ -1,16 +1,12 @@
-// Cosmos DB for NoSQL: user state, the item catalog and remembered client event ids.
-// Keys are disabled; the app's identity has data-plane rights only, so the database and containers are created here.
+// Cosmos DB for NoSQL: user state and the item catalog.
+// Keys are disabled; the app's identity has data-plane rights only, so the database and containers are created here,
+// with the partition keys the app uses (src/FuncRec.Azure/CosmosContainers.cs).
 param accountName string
 param location string
 param tags object
 param databaseName string
 param usersContainerName string
 param itemsContainerName string
-param eventIdsContainerName string
-
-@description('Time to live of a remembered client event id (seconds).')
-@minValue(1)
-param eventIdTimeToLiveSeconds int
 
 @description('Shared provisioned throughput of the database (RU/s, at least 400); 0 makes the account serverless.')
 @minValue(0)
@@ -67,6 +63,10 @@ resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-11-15
   }
 }
 
+// Every document is a wrapper {id, pk?, doc, updated} around a contract object. Indexing is opt-in: the app reads
+// users by id only (point reads, which need no index) and lists items per bucket with
+// `WHERE c.pk = @pk [AND c.updated >= @since]`, so only /pk and /updated are indexed; nothing under /doc is, which
+// keeps the RU charge of every write low however large the documents grow.
 resource users 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = {
   parent: database
   name: usersContainerName
@@ -78,11 +78,24 @@ resource users 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@20
           '/id'
         ]
         kind: 'Hash'
+        version: 2
+      }
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        automatic: true
+        includedPaths: []
+        excludedPaths: [
+          {
+            path: '/*'
+          }
+        ]
       }
     }
   }
 }
 
+// Items live in 16 hash buckets (pk = "b0".."b15", src/FuncRec.Azure/ItemPartitions.cs): point operations know the
+// bucket from the id, and listing the catalog is 16 single-partition queries.
 resource items 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = {
   parent: database
   name: itemsContainerName
@@ -91,28 +104,28 @@ resource items 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@20
       id: itemsContainerName
       partitionKey: {
         paths: [
-          '/id'
+          '/pk'
         ]
         kind: 'Hash'
+        version: 2
       }
-    }
-  }
-}
-
-resource eventIds 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = {
-  parent: database
-  name: eventIdsContainerName
-  properties: {
-    resource: {
-      id: eventIdsContainerName
-      partitionKey: {
-        paths: [
-          '/id'
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        automatic: true
+        includedPaths: [
+          {
+            path: '/pk/?'
+          }
+          {
+            path: '/updated/?'
+          }
         ]
-        kind: 'Hash'
+        excludedPaths: [
+          {
+            path: '/*'
+          }
+        ]
       }
-      // Ids are only needed while a client may still retry the same events.
-      defaultTtl: eventIdTimeToLiveSeconds
     }
   }
 }

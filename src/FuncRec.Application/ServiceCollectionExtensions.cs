@@ -24,7 +24,7 @@ public static class ServiceCollectionExtensions
             })
             .ValidateDataAnnotations()
             .Validate(options => NCrontab.CrontabSchedule.TryParse(options.FineTune.Schedule, new NCrontab.CrontabSchedule.ParseOptions { IncludingSeconds = true }) is not null,
-                $"{FuncRecOptions.FineTuneScheduleSetting} (FuncRec:FineTune:Schedule) must be an NCRONTAB expression with six fields, e.g. '0 */30 * * * *'")
+                $"{FuncRecOptions.FineTuneScheduleSetting} (FuncRec:FineTune:Schedule) must be an NCRONTAB expression with six fields, e.g. '0 */5 * * * *'")
             .Validate(options => options.Model.MinRating < options.Model.MaxRating, "FuncRec:Model:MinRating must be below FuncRec:Model:MaxRating")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<FuncRecOptions>, NestedOptionsValidator>();

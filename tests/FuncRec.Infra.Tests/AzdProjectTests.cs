@@ -24,6 +24,33 @@ public sealed class AzdProjectTests
     }
 
     [Fact]
+    public async Task Parameters_file_fallbacks_equal_the_template_defaults()
+    {
+        // azd always passes the parameters file, so its ${VAR=fallback} is the effective default, not the template's:
+        // the two must agree (the template's defaults are checked against the app's in SettingsDerivationTests).
+        var template = await CompiledTemplate.MainAsync();
+        var file = JsonNode.Parse(File.ReadAllText(RepositoryRoot.Combine("infra", "main.parameters.json")))!;
+
+        var disagreeing = new List<string>();
+        foreach (var (name, parameter) in Assert.IsType<JsonObject>(file["parameters"]))
+        {
+            var match = System.Text.RegularExpressions.Regex.Match((string?)parameter?["value"] ?? "", @"^\$\{[A-Za-z0-9_]+=(.*)\}$");
+            if (!match.Success || template.Parameters[name] is not JsonObject declared || declared["defaultValue"] is not JsonValue defaultValue)
+            {
+                continue;
+            }
+
+            var templateDefault = defaultValue.TryGetValue<string>(out var text) ? text : defaultValue.ToJsonString();
+            if (!string.Equals(templateDefault, match.Groups[1].Value, StringComparison.Ordinal))
+            {
+                disagreeing.Add($"{name}: parameters file '{match.Groups[1].Value}', template '{templateDefault}'");
+            }
+        }
+
+        Assert.True(disagreeing.Count == 0, $"main.parameters.json falls back to other values than main.bicep's defaults: {string.Join("; ", disagreeing)}");
+    }
+
+    [Fact]
     public async Task Optional_parameters_have_the_documented_defaults()
     {
         var template = await CompiledTemplate.MainAsync();

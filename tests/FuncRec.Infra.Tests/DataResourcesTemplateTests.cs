@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using FuncRec.Azure;
 
 namespace FuncRec.Infra.Tests;
 
@@ -30,36 +31,57 @@ public sealed class DataResourcesTemplateTests
     }
 
     [Fact]
-    public async Task Cosmos_database_and_containers_are_the_ones_the_app_reads_with_partition_key_id()
+    public async Task Cosmos_database_and_containers_are_the_ones_the_app_settings_name_with_the_app_partition_keys()
     {
         var template = await CompiledTemplate.MainAsync();
+        var settings = template.AppSettings;
 
-        Assert.Equal(SettingsContract.ExpectedValues["FuncRec__Cosmos__Database"], template.Single(CosmosDatabaseType).LeafName);
+        Assert.Equal(settings["FuncRec__Cosmos__Database"], template.Single(CosmosDatabaseType).LeafName);
         var containers = template.OfType(CosmosContainerType).ToDictionary(c => c.LeafName ?? c.RawName);
-        string[] expected =
-        [
-            SettingsContract.ExpectedValues["FuncRec__Cosmos__UsersContainer"],
-            SettingsContract.ExpectedValues["FuncRec__Cosmos__ItemsContainer"],
-            SettingsContract.ExpectedValues["FuncRec__Cosmos__EventIdsContainer"],
-        ];
-        Assert.Equal(expected.Order(), containers.Keys.Order());
+        // The app's containers and nothing else (no container the app does not use).
+        var users = settings["FuncRec__Cosmos__UsersContainer"];
+        var items = settings["FuncRec__Cosmos__ItemsContainer"];
+        Assert.Equal(new[] { users, items }.Order(), containers.Keys.Order());
         foreach (var container in containers.Values)
         {
             Assert.Equal(container.LeafName, container.Value("properties.resource.id").AsString);
-            var paths = Assert.IsType<JsonArray>(container.Value("properties.resource.partitionKey.paths").Node);
-            Assert.Equal("/id", (string?)Assert.Single(paths));
+            Assert.Equal("Hash", container.Value("properties.resource.partitionKey.kind").AsString);
+            // Version 2 (large partition keys), as the SDK creates containers for local runs (CreateIfMissing).
+            Assert.Equal(2, container.Value("properties.resource.partitionKey.version").AsInteger);
         }
+
+        Assert.Equal(CosmosContainers.UsersPartitionKeyPath, PartitionKey(containers[users]));
+        Assert.Equal(CosmosContainers.ItemsPartitionKeyPath, PartitionKey(containers[items]));
     }
 
     [Fact]
-    public async Task Event_ids_expire_after_seven_days_by_default_and_other_containers_keep_their_items()
+    public async Task Cosmos_indexes_only_what_the_app_queries()
+    {
+        var template = await CompiledTemplate.MainAsync();
+        var settings = template.AppSettings;
+        var containers = template.OfType(CosmosContainerType).ToDictionary(c => c.LeafName!);
+
+        // Users: point reads by id only, which need no index.
+        var users = containers[settings["FuncRec__Cosmos__UsersContainer"]];
+        Assert.Equal("consistent", users.Value("properties.resource.indexingPolicy.indexingMode").AsString);
+        Assert.Empty(Paths(users, "includedPaths"));
+        Assert.Equal(["/*"], Paths(users, "excludedPaths"));
+
+        // Items: listing filters on the bucket and the update time (c.pk = @pk AND c.updated >= @since); the wrapped
+        // document (/doc) is never indexed.
+        var items = containers[settings["FuncRec__Cosmos__ItemsContainer"]];
+        Assert.Equal("consistent", items.Value("properties.resource.indexingPolicy.indexingMode").AsString);
+        Assert.Equal(["/pk/?", "/updated/?"], Paths(items, "includedPaths").Order());
+        Assert.Equal(["/*"], Paths(items, "excludedPaths"));
+    }
+
+    [Fact]
+    public async Task Cosmos_containers_keep_their_documents()
     {
         var template = await CompiledTemplate.MainAsync();
 
-        var containers = template.OfType(CosmosContainerType).ToDictionary(c => c.LeafName!);
-        Assert.Equal(7 * 24 * 60 * 60, containers["eventids"].Value("properties.resource.defaultTtl").AsInteger);
-        Assert.Null(containers["users"].Raw("properties.resource.defaultTtl"));
-        Assert.Null(containers["items"].Raw("properties.resource.defaultTtl"));
+        var expiring = template.OfType(CosmosContainerType).Where(c => c.Raw("properties.resource.defaultTtl") is not null).Select(c => c.LeafName).ToList();
+        Assert.True(expiring.Count == 0, $"Containers with a time to live: {string.Join(", ", expiring)}");
     }
 
     [Fact]
@@ -68,20 +90,29 @@ public sealed class DataResourcesTemplateTests
         var template = await CompiledTemplate.MainAsync();
 
         var queues = template.OfType("Microsoft.Storage/storageAccounts/queueServices/queues").Select(q => q.LeafName).Order();
-        var queue = SettingsContract.ExpectedValues["FuncRecEventQueue"];
-        Assert.Equal([queue, $"{queue}-poison"], queues);
+        var queue = template.AppSettings[EventQueueOptions.QueueNameSetting];
+        Assert.Equal([queue, queue + EventQueueOptions.PoisonSuffix], queues);
     }
 
     [Fact]
     public async Task Storage_has_the_model_registry_event_log_and_app_package_containers()
     {
         var template = await CompiledTemplate.MainAsync();
+        var settings = template.AppSettings;
 
         var containers = template.OfType("Microsoft.Storage/storageAccounts/blobServices/containers").ToList();
         Assert.Equal(3, containers.Count);
-        Assert.Contains(SettingsContract.ExpectedValues["FuncRec__Storage__ModelContainer"], containers.Select(c => c.LeafName));
-        Assert.Contains(SettingsContract.ExpectedValues["FuncRec__Storage__EventLogContainer"], containers.Select(c => c.LeafName));
+        Assert.Contains(settings["FuncRec__Storage__ModelContainer"], containers.Select(c => c.LeafName));
+        Assert.Contains(settings["FuncRec__Storage__EventLogContainer"], containers.Select(c => c.LeafName));
         // The package container's name is derived per deployment (uniqueString), so it is known only as an expression.
         Assert.Contains(containers, c => c.LeafNameExpression.Text == "parameters('deploymentContainerName')");
     }
+
+    private static string? PartitionKey(TemplateResource container) =>
+        (string?)Assert.Single(Assert.IsType<JsonArray>(container.Value("properties.resource.partitionKey.paths").Node));
+
+    private static List<string> Paths(TemplateResource container, string kind) =>
+        Assert.IsType<JsonArray>(container.Value($"properties.resource.indexingPolicy.{kind}").Node)
+            .Select(p => (string)p!["path"]!)
+            .ToList();
 }

@@ -1,50 +1,68 @@
 namespace FuncRec.Infra.Tests;
 
 /// <summary>
-/// The app settings contract of docs/settings.md as the infrastructure sees it: the one place the infra tests keep
-/// setting names.
+/// What the code cannot say about its own settings, kept here by hand and small: how a local connection maps to its
+/// identity-based form in Azure, which settings are for local runs only, and what the platform (not the app) reads.
+/// Which settings exist, and their defaults, are derived from the code (<see cref="AppSettingsFromCode"/>); the tests
+/// check that every name here is one the code reads, so this list cannot go stale unnoticed.
 /// </summary>
 public static class SettingsContract
 {
-    /// <summary>Settings the app or the Functions runtime reads in Azure; the template must set every one.</summary>
-    public static readonly IReadOnlyList<string> SetInAzure =
+    /// <summary>
+    /// A connection as the app reads it locally (a connection string) and the settings that replace it in Azure
+    /// (identity-based: endpoints, credential and client id, no secret).
+    /// </summary>
+    public sealed record ConnectionMapping(string Local, IReadOnlyList<string> InAzure);
+
+    public static readonly IReadOnlyList<ConnectionMapping> Connections =
     [
-        "AzureWebJobsStorage__blobServiceUri",
-        "AzureWebJobsStorage__queueServiceUri",
-        "AzureWebJobsStorage__tableServiceUri",
-        "AzureWebJobsStorage__credential",
-        "AzureWebJobsStorage__clientId",
-        "AZURE_CLIENT_ID",
-        "FuncRecEventQueue",
-        "FuncRecFineTuneSchedule",
-        "FuncRec__Storage__ModelContainer",
-        "FuncRec__Storage__EventLogContainer",
-        "FuncRec__Cosmos__Endpoint",
-        "FuncRec__Cosmos__Database",
-        "FuncRec__Cosmos__UsersContainer",
-        "FuncRec__Cosmos__ItemsContainer",
-        "FuncRec__Cosmos__EventIdsContainer",
-        "FuncRec__Serving__ModelRefreshSeconds",
-        "APPLICATIONINSIGHTS_CONNECTION_STRING",
-        "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+        // Read by the Functions runtime (queue trigger, timer leases, keys: blob, queue and table) and by the app's
+        // Blob and Queue clients (blobServiceUri, queueServiceUri, clientId: StorageConnectionOptions).
+        new("AzureWebJobsStorage",
+        [
+            "AzureWebJobsStorage__blobServiceUri",
+            "AzureWebJobsStorage__queueServiceUri",
+            "AzureWebJobsStorage__tableServiceUri",
+            "AzureWebJobsStorage__credential",
+            "AzureWebJobsStorage__clientId",
+        ]),
+        new("FuncRec__Cosmos__ConnectionString", ["FuncRec__Cosmos__Endpoint"]),
     ];
 
-    /// <summary>Settings the platform reads that docs/settings.md (the app's contract) does not list.</summary>
+    /// <summary>Settings of the Azure side of a connection that the Functions runtime reads, not the app.</summary>
+    public static IEnumerable<string> ConnectionSettingsInAzure => Connections.SelectMany(c => c.InAzure);
+
+    /// <summary>
+    /// Settings the app reads that must not be set in Azure, with the reason: connection strings (the identity-based
+    /// settings of <see cref="Connections"/> replace them), the create-at-start switches (the app's identity has
+    /// data-plane rights only) and the emulator switch (it only applies to a connection string).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> LocalOnly = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["AzureWebJobsStorage"] = "a connection string; in Azure the identity-based AzureWebJobsStorage__* settings replace it",
+        ["FuncRec__Cosmos__ConnectionString"] = "a connection string; in Azure FuncRec__Cosmos__Endpoint replaces it",
+        ["FuncRec__Storage__CreateIfMissing"] = "the infrastructure creates the queue and containers",
+        ["FuncRec__Cosmos__CreateIfMissing"] = "the infrastructure creates the database and containers",
+        ["FuncRec__Cosmos__LocalEmulator"] = "applies to a connection string only (unset: detected from a loopback endpoint)",
+    };
+
+    /// <summary>Settings the template sets for the platform (the Functions host's telemetry), not read by the app.</summary>
     public static readonly IReadOnlyList<string> PlatformOnly =
     [
         "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
     ];
 
-    /// <summary>
-    /// Local-run settings that must not be set in Azure: connection strings (identity-based settings replace them)
-    /// and the create-at-start switch (the app's identity has data-plane rights only).
-    /// </summary>
-    public static readonly IReadOnlyList<string> LocalOnly =
-    [
-        "AzureWebJobsStorage",
-        "FuncRec__Cosmos__ConnectionString",
-        "FuncRec__Cosmos__CreateIfMissing",
-    ];
+    /// <summary>Settings of the Functions runtime that a local.settings.json must set (on Flex Consumption it lives in functionAppConfig).</summary>
+    public static readonly IReadOnlyDictionary<string, string> LocalRuntimeSettings = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["FUNCTIONS_WORKER_RUNTIME"] = "dotnet-isolated",
+    };
+
+    /// <summary>Values of Azure-only settings that the code has no default for.</summary>
+    public static readonly IReadOnlyDictionary<string, string> ExpectedAzureValues = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["AzureWebJobsStorage__credential"] = "managedidentity",
+    };
 
     /// <summary>App settings a Flex Consumption app rejects or ignores: their job moved to functionAppConfig.</summary>
     public static readonly IReadOnlyList<string> RejectedByFlexConsumption =
@@ -66,19 +84,4 @@ public static class SettingsContract
         "WEBSITE_SKIP_CONTENTSHARE_VALIDATION",
         "WEBSITE_VNET_ROUTE_ALL",
     ];
-
-    /// <summary>Values that must equal the app's defaults (docs/settings.md) so both sides name the same things.</summary>
-    public static readonly IReadOnlyDictionary<string, string> ExpectedValues = new Dictionary<string, string>
-    {
-        ["AzureWebJobsStorage__credential"] = "managedidentity",
-        ["FuncRecEventQueue"] = "funcrec-events",
-        ["FuncRecFineTuneSchedule"] = "0 */30 * * * *",
-        ["FuncRec__Storage__ModelContainer"] = "funcrec-models",
-        ["FuncRec__Storage__EventLogContainer"] = "funcrec-eventlog",
-        ["FuncRec__Cosmos__Database"] = "funcrec",
-        ["FuncRec__Cosmos__UsersContainer"] = "users",
-        ["FuncRec__Cosmos__ItemsContainer"] = "items",
-        ["FuncRec__Cosmos__EventIdsContainer"] = "eventids",
-        ["FuncRec__Serving__ModelRefreshSeconds"] = "30",
-    };
 }

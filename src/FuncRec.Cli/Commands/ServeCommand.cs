@@ -11,10 +11,11 @@ public static class ServeCommand
     {
         var dataDirectory = new Option<DirectoryInfo>("--data-dir") { Description = "Where the embedded stores keep their data.", DefaultValueFactory = _ => new DirectoryInfo("funcrec-data") };
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on.", DefaultValueFactory = _ => LocalHost.DefaultUrl };
-        var command = new Command("serve", "Run the whole backend (HTTP API, queue consumer, fine-tune schedule) in one process on local stores.") { dataDirectory, urls };
+        var storage = new Option<StorageKind>("--storage") { Description = "Embedded (SQLite and files, the default) or Azure (Azurite/Cosmos or real accounts, from AzureWebJobsStorage and FuncRec__Cosmos__* settings).", DefaultValueFactory = _ => StorageKind.Embedded };
+        var command = new Command("serve", "Run the whole backend (HTTP API, queue consumer, fine-tune schedule) in one process, on local stores by default.") { dataDirectory, urls, storage };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var app = LocalHost.Build(parse.GetValue(dataDirectory)!.FullName, parse.GetValue(urls)!);
+            var app = LocalHost.Build(parse.GetValue(dataDirectory)!.FullName, parse.GetValue(urls)!, storage: parse.GetValue(storage));
             await app.StartAsync(cancellationToken);
             Console.WriteLine($"FuncRec is serving on {string.Join(", ", app.Urls)} (data in {parse.GetValue(dataDirectory)!.FullName}); Ctrl+C stops it.");
             await app.WaitForShutdownAsync(cancellationToken);

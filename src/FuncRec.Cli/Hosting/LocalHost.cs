@@ -1,6 +1,7 @@
 using FuncRec.Application;
 using FuncRec.Application.Options;
 using FuncRec.Application.Services;
+using FuncRec.Azure;
 using FuncRec.Embedded;
 using FuncRec.Http;
 using Microsoft.AspNetCore.Builder;
@@ -20,7 +21,7 @@ public static class LocalHost
 {
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
-    public static WebApplication Build(string dataDirectory, string urls, IEnumerable<KeyValuePair<string, string?>>? settings = null, LogLevel logLevel = LogLevel.Information)
+    public static WebApplication Build(string dataDirectory, string urls, IEnumerable<KeyValuePair<string, string?>>? settings = null, LogLevel logLevel = LogLevel.Information, StorageKind storage = StorageKind.Embedded)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(urls);
@@ -49,9 +50,25 @@ public static class LocalHost
         builder.Logging.SetMinimumLevel(logLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        builder.Logging.AddFilter("Azure", LogLevel.Warning);
 
         builder.Services.AddFuncRecApplication(builder.Configuration);
-        builder.Services.AddFuncRecEmbeddedStores(builder.Configuration);
+        if (storage == StorageKind.Azure)
+        {
+            // Azurite/Cosmos (or real accounts) named by the same settings the Functions app reads; consumers scale out there.
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["FuncRec:Ingest:MaxQueueBacklog"] = "0", ["FuncRec:Online:UserParallelism"] = "8" });
+            builder.Configuration.AddEnvironmentVariables();
+            if (settings is not null)
+            {
+                builder.Configuration.AddInMemoryCollection(settings);
+            }
+
+            builder.Services.AddFuncRecAzureStores(builder.Configuration);
+        }
+        else
+        {
+            builder.Services.AddFuncRecEmbeddedStores(builder.Configuration);
+        }
         builder.Services.AddFuncRecHttpApi();
         builder.Services.AddSingleton(builder.Configuration.GetSection(QueueConsumerOptions.Section).Get<QueueConsumerOptions>() ?? new QueueConsumerOptions());
         builder.Services.AddSingleton<QueueConsumer>();
@@ -63,4 +80,14 @@ public static class LocalHost
         app.MapFuncRecApi();
         return app;
     }
+}
+
+/// <summary>Where the local host keeps its state.</summary>
+public enum StorageKind
+{
+    /// <summary>SQLite and files under the data directory.</summary>
+    Embedded = 0,
+
+    /// <summary>Blob, Queue and Cosmos DB from the connection settings (AzureWebJobsStorage, FuncRec__Cosmos__ConnectionString or …Endpoint).</summary>
+    Azure = 1,
 }
