@@ -35,7 +35,7 @@ public sealed class MovieLens100K
     public TrainingData All => new(Users, Items, Ratings);
 
     /// <summary>The feature schema FuncRec uses for MovieLens: ids, behaviour, demographics; ids, genres, title words, year.</summary>
-    public static FeatureSchema Schema(int behaviourCap = 200, bool behaviour = true, bool demographics = true, bool itemFeatures = true, bool ids = true, float ratingScale = 0f)
+    public static FeatureSchema Schema(int behaviourCap = 200, bool behaviour = true, bool demographics = true, bool itemFeatures = true, bool ids = true, float ratingScale = 0f, bool titleWords = true)
     {
         var groups = new List<FeatureGroup>();
         if (ids)
@@ -64,7 +64,11 @@ public sealed class MovieLens100K
         if (itemFeatures)
         {
             groups.Add(new FeatureGroup { Name = "genre", Side = FeatureSide.Item, Kind = FeatureGroupKind.Categorical, Weight = 0.5f });
-            groups.Add(new FeatureGroup { Name = "title", Side = FeatureSide.Item, Kind = FeatureGroupKind.Text, HashBuckets = 4096, MaxValues = 16, Weight = 0.5f });
+            if (titleWords)
+            {
+                groups.Add(new FeatureGroup { Name = "title", Side = FeatureSide.Item, Kind = FeatureGroupKind.Text, HashBuckets = 4096, MaxValues = 16, Weight = 0.5f });
+            }
+
             groups.Add(new FeatureGroup { Name = "year", Side = FeatureSide.Item, Kind = FeatureGroupKind.Numeric, Boundaries = [1940, 1960, 1970, 1980, 1985, 1990, 1993, 1995, 1996, 1997, 1998], Normalization = FeatureNormalization.None, Weight = 0.5f });
         }
 

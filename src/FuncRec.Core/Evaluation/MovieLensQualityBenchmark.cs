@@ -54,7 +54,7 @@ public sealed class MovieLensQualityBenchmark(MovieLens100K data)
     /// <summary>Online test-then-train: one pass, larger steps; behaviour updates deferred within a user's run of events.</summary>
     public static TrainerOptions PrequentialOptions { get; } = new()
     {
-        Rank = 32,
+        Rank = 48,
         Loss = LossKind.Squared,
         Epochs = 0,
         LearningRate = 0.15f,
@@ -81,8 +81,11 @@ public sealed class MovieLensQualityBenchmark(MovieLens100K data)
 
     public static FeatureSchema FullSchema => MovieLens100K.Schema(behaviourCap: 200);
 
-    /// <summary>Online learning does better without the demographic rows, which every event of a group would shake.</summary>
-    public static FeatureSchema PrequentialSchema => MovieLens100K.Schema(behaviourCap: 200, demographics: false);
+    /// <summary>
+    /// Online learning does better without the demographic rows (every event of a group would shake them) and no
+    /// worse without title words, which cost time; the 50 newest items are as good as 200 at a third of the cost.
+    /// </summary>
+    public static FeatureSchema PrequentialSchema => MovieLens100K.Schema(behaviourCap: 50, demographics: false, titleWords: false);
 
     public QualityReport Run(Action<string>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -149,9 +152,13 @@ public sealed class MovieLensQualityBenchmark(MovieLens100K data)
         var stream = DataSplits.SortByTime(data.Ratings);
         var options = PrequentialOptions;
 
-        // Warm the JIT on a throwaway learner so the timed loop measures steady-state code, as any benchmark harness would.
-        var warmModel = new RecommenderTrainer(options).Fit(PrequentialSchema, new TrainingData(data.Users, data.Items, []));
-        Evaluations.Prequential(new OnlineLearner(warmModel, data.Users, data.Items, options), stream.AsSpan(0, Math.Min(20_000, stream.Length)).ToArray());
+        // Warm the JIT on throwaway learners (the runtime recompiles hot methods in tiers over the first second or so),
+        // so the timed loop measures steady-state code, as any benchmark harness would.
+        for (var warmup = 0; warmup < 3; warmup++)
+        {
+            var warmModel = new RecommenderTrainer(options).Fit(PrequentialSchema, new TrainingData(data.Users, data.Items, []));
+            Evaluations.Prequential(new OnlineLearner(warmModel, data.Users, data.Items, options), stream);
+        }
 
         var model = new RecommenderTrainer(options).Fit(PrequentialSchema, new TrainingData(data.Users, data.Items, []));
         var learner = new OnlineLearner(model, data.Users, data.Items, options);

@@ -39,6 +39,63 @@ internal static class VectorOps
         }
     }
 
+    /// <summary>destination = scale · source.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Multiply(Span<float> destination, ReadOnlySpan<float> source, float scale)
+    {
+        var n = destination.Length;
+        if (source.Length < n)
+        {
+            ThrowLength();
+        }
+
+        ref var d = ref MemoryMarshal.GetReference(destination);
+        ref var s = ref MemoryMarshal.GetReference(source);
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vScale = new Vector<float>(scale);
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                (vScale * Vector.LoadUnsafe(ref s, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref d, i) = scale * Unsafe.Add(ref s, i);
+        }
+    }
+
+    /// <summary>destination = scale · (a − b).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ScaledDifference(Span<float> destination, ReadOnlySpan<float> a, ReadOnlySpan<float> b, float scale)
+    {
+        var n = destination.Length;
+        if (a.Length < n || b.Length < n)
+        {
+            ThrowLength();
+        }
+
+        ref var d = ref MemoryMarshal.GetReference(destination);
+        ref var x = ref MemoryMarshal.GetReference(a);
+        ref var y = ref MemoryMarshal.GetReference(b);
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vScale = new Vector<float>(scale);
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                (vScale * (Vector.LoadUnsafe(ref x, (nuint)i) - Vector.LoadUnsafe(ref y, (nuint)i))).StoreUnsafe(ref d, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref d, i) = scale * (Unsafe.Add(ref x, i) - Unsafe.Add(ref y, i));
+        }
+    }
+
     /// <summary>destination += source.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Add(Span<float> destination, ReadOnlySpan<float> source)

@@ -259,10 +259,7 @@ internal sealed class SgdKernel
 
         if (coefficient != 1f)
         {
-            for (var j = 0; j < _rank; j++)
-            {
-                into[j] *= coefficient;
-            }
+            VectorOps.Multiply(into, into, coefficient);
         }
 
         VectorOps.Add(into, _pStatic);
@@ -307,10 +304,7 @@ internal sealed class SgdKernel
             g *= weight;
             loss = weight * eventLoss;
             StepItemRows(positive, _p, g);
-            for (var j = 0; j < _rank; j++)
-            {
-                _direction[j] = g * _q[j];
-            }
+            VectorOps.Multiply(_direction, _q, g);
 
             userBiasGradient = g;
 
@@ -362,10 +356,7 @@ internal sealed class SgdKernel
             if (excluded)
             {
                 var saved = RentVector();
-                for (var j = 0; j < _rank; j++)
-                {
-                    saved[j] = coefficient * _direction[j];
-                }
+                VectorOps.Multiply(saved, _direction, coefficient);
 
                 _exclusions.Add((ownRow, saved, coefficient * userBiasGradient));
             }
@@ -406,10 +397,7 @@ internal sealed class SgdKernel
             if (nextJoin < _joins.Count && _joins[nextJoin].Index == h)
             {
                 var join = _joins[nextJoin++];
-                for (var j = 0; j < _rank; j++)
-                {
-                    _gradient[j] = _behaviourGradient[j] - join.Gradient[j];
-                }
+                VectorOps.ScaledDifference(_gradient, _behaviourGradient, join.Gradient, 1f);
 
                 gradient = _gradient;
                 biasGradient -= join.BiasGradient;
@@ -418,8 +406,9 @@ internal sealed class SgdKernel
                 events -= join.Events;
             }
 
-            foreach (var (excludedRow, vector, bias) in _exclusions)
+            for (var x = 0; x < _exclusions.Count; x++)
             {
+                var (excludedRow, vector, bias) = _exclusions[x];
                 if (excludedRow != row)
                 {
                     continue;
@@ -551,10 +540,7 @@ internal sealed class SgdKernel
         // d(loss)/d(score_pos) = g, d(loss)/d(score_neg) = -g.
         StepItemRows(positive, _p, g);
         StepItemRows(negative, _p, -g);
-        for (var j = 0; j < _rank; j++)
-        {
-            _direction[j] = g * (_q[j] - _qNegative[j]);
-        }
+        VectorOps.ScaledDifference(_direction, _q, _qNegative, g);
 
         return loss;
     }
