@@ -59,37 +59,84 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
     public Task<string?> TryWriteAsync(UserDocument document, string? expectedETag, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
+        return Task.FromResult(Write(connection, document, expectedETag));
+    }
+
+    /// <summary>All writes in one transaction: one commit instead of one per user (each write still checks its own version).</summary>
+    public Task<IReadOnlyList<string?>> TryWriteManyAsync(IReadOnlyList<(UserDocument Document, string? ExpectedETag)> writes, CancellationToken cancellationToken)
+    {
+        var results = new string?[writes.Count];
+        if (writes.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<string?>>(results);
+        }
+
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction();
+        var remembered = new List<(string Id, long Version, UserDocument Document)>(writes.Count);
+        for (var i = 0; i < writes.Count; i++)
+        {
+            results[i] = Write(connection, writes[i].Document, writes[i].ExpectedETag, transaction, remembered);
+        }
+
+        transaction.Commit();
+
+        // Only a committed version may be cached.
+        foreach (var (id, version, document) in remembered)
+        {
+            Remember(id, version, document);
+        }
+
+        return Task.FromResult<IReadOnlyList<string?>>(results);
+    }
+
+    private string? Write(PooledConnection connection, UserDocument document, string? expectedETag, SqliteTransaction? transaction = null, List<(string, long, UserDocument)>? deferred = null)
+    {
         var json = EmbeddedJson.Write(document);
+        long version;
         if (expectedETag is null)
         {
             var insert = connection.Prepared("INSERT INTO users (id, doc, version) VALUES ($id, $doc, 1) ON CONFLICT(id) DO NOTHING");
+            insert.Transaction = transaction;
             insert.Parameters.AddWithValue("$id", document.Id);
             insert.Parameters.AddWithValue("$doc", json);
             if (insert.ExecuteNonQuery() != 1)
             {
-                return Task.FromResult<string?>(null);
+                return null;
             }
 
-            Remember(document.Id, 1, document);
-            return Task.FromResult<string?>("1");
+            version = 1;
         }
-
-        if (!long.TryParse(expectedETag, NumberStyles.None, CultureInfo.InvariantCulture, out var expected))
+        else
         {
-            return Task.FromResult<string?>(null);
+            if (!long.TryParse(expectedETag, NumberStyles.None, CultureInfo.InvariantCulture, out var expected))
+            {
+                return null;
+            }
+
+            var update = connection.Prepared("UPDATE users SET doc = $doc, version = version + 1 WHERE id = $id AND version = $expected");
+            update.Transaction = transaction;
+            update.Parameters.AddWithValue("$id", document.Id);
+            update.Parameters.AddWithValue("$doc", json);
+            update.Parameters.AddWithValue("$expected", expected);
+            if (update.ExecuteNonQuery() != 1)
+            {
+                return null;
+            }
+
+            version = expected + 1;
         }
 
-        var update = connection.Prepared("UPDATE users SET doc = $doc, version = version + 1 WHERE id = $id AND version = $expected");
-        update.Parameters.AddWithValue("$id", document.Id);
-        update.Parameters.AddWithValue("$doc", json);
-        update.Parameters.AddWithValue("$expected", expected);
-        if (update.ExecuteNonQuery() != 1)
+        if (deferred is null)
         {
-            return Task.FromResult<string?>(null);
+            Remember(document.Id, version, document);
+        }
+        else
+        {
+            deferred.Add((document.Id, version, document));
         }
 
-        Remember(document.Id, expected + 1, document);
-        return Task.FromResult<string?>((expected + 1).ToString(CultureInfo.InvariantCulture));
+        return version.ToString(CultureInfo.InvariantCulture);
     }
 
     public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)

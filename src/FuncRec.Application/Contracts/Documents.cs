@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using FuncRec.Core.Features;
 
 namespace FuncRec.Application.Contracts;
@@ -30,6 +31,13 @@ public sealed record UserDocument
     /// </summary>
     public List<string> AppliedEventBatches { get; init; } = [];
 
+    /// <summary>
+    /// Tags of the last batches that applied events to this user (newest last, capped by OnlineOptions.AppliedBatches):
+    /// a batch redelivered long after its first attempt — after more of the user's events than the id window holds —
+    /// is still recognised and applies nothing twice.
+    /// </summary>
+    public List<string> AppliedBatchTags { get; init; } = [];
+
     /// <summary>Ids of the last batches that applied events to this user, newest last (for diagnosis).</summary>
     public List<string> AppliedBatchIds { get; init; } = [];
 
@@ -44,11 +52,16 @@ public sealed record UserDocument
     public DateTimeOffset? DeletedAt { get; init; }
 }
 
-/// <summary>One interaction remembered in the user's document.</summary>
+/// <summary>One interaction remembered in the user's document (short JSON names: a user document holds dozens and is written on every batch).</summary>
 /// <param name="Value">Its weight as behaviour (the target when it teaches, else the event's own value).</param>
 /// <param name="Target">What it teaches (rating, or implicit weight); null when it only counts as behaviour.</param>
 /// <param name="AppliedAt">When it was applied: events after a model's data window are replayed onto that model's online state.</param>
-public sealed record RecentInteraction(string ItemId, string Type, float Value, float? Target, DateTimeOffset AppliedAt);
+public sealed record RecentInteraction(
+    [property: JsonPropertyName("i")] string ItemId,
+    [property: JsonPropertyName("t")] string Type,
+    [property: JsonPropertyName("v")] float Value,
+    [property: JsonPropertyName("g")] float? Target,
+    [property: JsonPropertyName("a"), JsonConverter(typeof(UnixMillisecondsJsonConverter))] DateTimeOffset AppliedAt);
 
 /// <summary>
 /// A user's online vectors and biases (one per learning-rate candidate, vectors one after the other) with their
@@ -56,10 +69,10 @@ public sealed record RecentInteraction(string ItemId, string Type, float Value, 
 /// </summary>
 public sealed record OnlineStateDocument(
     string ModelVersion,
-    float[] Vectors,
-    float[] Biases,
-    float[] VectorAccumulators,
-    float[] BiasAccumulators,
+    [property: JsonConverter(typeof(CompactFloatsJsonConverter))] float[] Vectors,
+    [property: JsonConverter(typeof(CompactFloatsJsonConverter))] float[] Biases,
+    [property: JsonConverter(typeof(CompactFloatsJsonConverter))] float[] VectorAccumulators,
+    [property: JsonConverter(typeof(CompactFloatsJsonConverter))] float[] BiasAccumulators,
     long AppliedEvents);
 
 /// <summary>An item of the catalog with its features.</summary>

@@ -123,6 +123,10 @@ public sealed class OnlineOptions
     [Range(1, 100_000)]
     public int AppliedEventIds { get; set; } = 200;
 
+    /// <summary>Batches remembered per user (by an 8-character tag): a redelivered batch among them applies nothing twice, however late.</summary>
+    [Range(1, 100_000)]
+    public int AppliedBatches { get; set; } = 256;
+
     /// <summary>Users of one batch applied at the same time (store round trips overlap; a local database gains little from more).</summary>
     [Range(1, 256)]
     public int UserParallelism { get; set; } = 8;

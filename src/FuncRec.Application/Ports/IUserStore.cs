@@ -16,6 +16,22 @@ public interface IUserStore
     /// </summary>
     Task<string?> TryWriteAsync(UserDocument document, string? expectedETag, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Several <see cref="TryWriteAsync"/> at once, each with its own expected ETag; results in the same order
+    /// (null where another writer got there first). Stores that can group writes (one transaction, concurrent
+    /// requests) override this; the default writes one by one.
+    /// </summary>
+    async Task<IReadOnlyList<string?>> TryWriteManyAsync(IReadOnlyList<(UserDocument Document, string? ExpectedETag)> writes, CancellationToken cancellationToken)
+    {
+        var results = new string?[writes.Count];
+        for (var i = 0; i < writes.Count; i++)
+        {
+            results[i] = await TryWriteAsync(writes[i].Document, writes[i].ExpectedETag, cancellationToken);
+        }
+
+        return results;
+    }
+
     /// <summary>Deletes the document; false when there was none.</summary>
     Task<bool> DeleteAsync(string id, CancellationToken cancellationToken);
 }

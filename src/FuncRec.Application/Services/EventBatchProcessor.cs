@@ -78,10 +78,68 @@ public sealed class EventBatchProcessor(
         var now = clock.GetUtcNow();
         var groups = batch.Events.Select((e, index) => (e, index)).GroupBy(x => x.e.UserId, StringComparer.Ordinal).ToArray();
         var outcomes = new UserOutcome[groups.Length];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, groups.Length),
-            new ParallelOptions { MaxDegreeOfParallelism = _options.Online.UserParallelism, CancellationToken = cancellationToken },
-            async (g, token) => outcomes[g] = await ApplyUserAsync(model, batch, groups[g].Key, groups[g].Select(x => x.e).ToArray(), now, token));
+        var plans = new UserPlan[groups.Length];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Online.UserParallelism, CancellationToken = cancellationToken };
+
+        // Read and learn for every user of the batch, then store all their documents in one round (one transaction
+        // locally, concurrent writes on Cosmos); only users whose document changed meanwhile take the slow path.
+        // A user whose state cannot be read (a transient store fault) must not hold back the others: their events
+        // are applied, and the batch then fails so that the queue retries it (what was applied is recognised then).
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, groups.Length), parallel, async (g, token) =>
+        {
+            try
+            {
+                var stored = await users.GetAsync(groups[g].Key, token);
+                plans[g] = Plan(model, batch, groups[g].Key, groups[g].Select(x => x.e).ToArray(), stored, now);
+            }
+            catch (Exception failure) when (failure is not OperationCanceledException)
+            {
+                failures.Enqueue(failure);
+            }
+        });
+
+        var writes = Enumerable.Range(0, groups.Length).Where(g => plans[g]?.Updated is not null).ToArray();
+        var conflicts = new List<int>();
+        for (var g = 0; g < groups.Length; g++)
+        {
+            outcomes[g] = plans[g]?.Outcome ?? new UserOutcome(new HashSet<string>(), 0, 0, 0, []);
+        }
+
+        try
+        {
+            var results = await users.TryWriteManyAsync(writes.Select(g => (plans[g].Updated!, plans[g].ExpectedETag)).ToArray(), cancellationToken);
+            conflicts.AddRange(writes.Where((g, w) => results[w] is null));
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // One user's failure must not hold back the others: apply them one by one, then fail the batch for a retry.
+            logger.LogWarning(exception, "Writing batch {BatchId} in one round failed; applying its users one by one", batch.BatchId);
+            await Parallel.ForEachAsync(writes, parallel, async (g, token) =>
+            {
+                try
+                {
+                    outcomes[g] = await ApplyUserAsync(model, batch, groups[g].Key, groups[g].Select(x => x.e).ToArray(), now, token);
+                }
+                catch (Exception failure) when (failure is not OperationCanceledException)
+                {
+                    failures.Enqueue(failure);
+                }
+            });
+        }
+
+        await Parallel.ForEachAsync(conflicts, parallel, async (g, token) =>
+            outcomes[g] = await ApplyUserAsync(model, batch, groups[g].Key, groups[g].Select(x => x.e).ToArray(), now, token));
+
+        if (failures.Count == 1 && failures.TryPeek(out var only))
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(only);
+        }
+
+        if (!failures.IsEmpty)
+        {
+            throw new AggregateException($"Batch {batch.BatchId} could not be applied for {failures.Count} users.", failures);
+        }
 
         await EnsureItemsAsync(batch, now, cancellationToken);
 
@@ -117,60 +175,16 @@ public sealed class EventBatchProcessor(
         return outcome;
     }
 
+    /// <summary>The slow path: read, plan and write one user until the write wins (another writer changed the document).</summary>
     private async Task<UserOutcome> ApplyUserAsync(ServingModel? model, EventBatch batch, string userId, AcceptedEvent[] events, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var maxAttempts = _options.Online.MaxWriteAttempts;
         for (var attempt = 1; attempt <= maxAttempts; attempt++)
         {
-            var stored = await users.GetAsync(userId, cancellationToken);
-            var document = stored?.Value;
-            var candidates = events;
-            var dropped = 0;
-            if (document?.DeletedAt is { } deletedAt)
+            var plan = Plan(model, batch, userId, events, await users.GetAsync(userId, cancellationToken), now);
+            if (plan.Updated is null || await users.TryWriteAsync(plan.Updated, plan.ExpectedETag, cancellationToken) is not null)
             {
-                // Events accepted before the user was forgotten must not bring them back; later ones start a new life.
-                candidates = events.Where(e => batch.AcceptedAt > deletedAt).ToArray();
-                dropped = events.Length - candidates.Length;
-                document = null;
-                if (candidates.Length == 0)
-                {
-                    return new UserOutcome(new HashSet<string>(), 0, 0, dropped, []);
-                }
-            }
-
-            var applied = AppliedBy(document);
-            var tag = BatchTag(batch.BatchId);
-            var fresh = new List<AcceptedEvent>();
-            var logged = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var e in candidates)
-            {
-                if (applied.TryGetValue(e.EventId, out var appliedBy))
-                {
-                    // Applied before: by this very batch (an attempt that crashed before logging) or by another one.
-                    if (appliedBy == tag)
-                    {
-                        logged.Add(e.EventId);
-                    }
-
-                    continue;
-                }
-
-                applied[e.EventId] = tag;
-                fresh.Add(e);
-                logged.Add(e.EventId);
-            }
-
-            var duplicates = candidates.Length - fresh.Count;
-            if (fresh.Count == 0)
-            {
-                return new UserOutcome(logged, 0, duplicates, dropped, []);
-            }
-
-            var (updated, losses) = Learn(model, document ?? new UserDocument { Id = userId }, batch.BatchId, fresh, now);
-            var etag = await users.TryWriteAsync(updated, stored?.ETag, cancellationToken);
-            if (etag is not null)
-            {
-                return new UserOutcome(logged, fresh.Count, duplicates, dropped, losses);
+                return plan.Outcome;
             }
 
             logger.LogDebug("Write conflict on user {UserId} (attempt {Attempt}); re-reading", userId, attempt);
@@ -178,6 +192,74 @@ public sealed class EventBatchProcessor(
         }
 
         throw new InvalidOperationException($"User {userId} kept changing under {maxAttempts} attempts; the batch will be retried.");
+    }
+
+    /// <summary>
+    /// What applying a user's events of the batch to their stored document means: which events are new (not yet
+    /// applied), which to log, and the document to write (null when nothing is new). Pure: nothing is stored here.
+    /// </summary>
+    private UserPlan Plan(ServingModel? model, EventBatch batch, string userId, AcceptedEvent[] events, Versioned<UserDocument>? stored, DateTimeOffset now)
+    {
+        var document = stored?.Value;
+        var candidates = events;
+        var dropped = 0;
+        if (document?.DeletedAt is { } deletedAt)
+        {
+            // Events accepted before the user was forgotten must not bring them back; later ones start a new life.
+            candidates = events.Where(e => batch.AcceptedAt > deletedAt).ToArray();
+            dropped = events.Length - candidates.Length;
+            document = null;
+            if (candidates.Length == 0)
+            {
+                return new UserPlan(null, null, new UserOutcome(new HashSet<string>(), 0, 0, dropped, []));
+            }
+        }
+
+        var applied = AppliedBy(document);
+        var tag = BatchTag(batch.BatchId);
+        var fresh = new List<AcceptedEvent>();
+        var logged = new HashSet<string>(StringComparer.Ordinal);
+        if (document?.AppliedBatchTags.Contains(tag) == true)
+        {
+            // This batch was applied to this user before (a redelivery): nothing is new. Its events are logged
+            // again unless the id window shows another batch applied them; ids that left the window were this one's.
+            foreach (var e in candidates)
+            {
+                if (!applied.TryGetValue(e.EventId, out var appliedBy) || appliedBy == tag)
+                {
+                    logged.Add(e.EventId);
+                }
+            }
+
+            return new UserPlan(null, null, new UserOutcome(logged, 0, candidates.Length, dropped, []));
+        }
+
+        foreach (var e in candidates)
+        {
+            if (applied.TryGetValue(e.EventId, out var appliedBy))
+            {
+                // Applied before: by this very batch (an attempt that crashed before logging) or by another one.
+                if (appliedBy == tag)
+                {
+                    logged.Add(e.EventId);
+                }
+
+                continue;
+            }
+
+            applied[e.EventId] = tag;
+            fresh.Add(e);
+            logged.Add(e.EventId);
+        }
+
+        var duplicates = candidates.Length - fresh.Count;
+        if (fresh.Count == 0)
+        {
+            return new UserPlan(null, null, new UserOutcome(logged, 0, duplicates, dropped, []));
+        }
+
+        var (updated, losses) = Learn(model, document ?? new UserDocument { Id = userId }, batch.BatchId, fresh, now);
+        return new UserPlan(updated, stored?.ETag, new UserOutcome(logged, fresh.Count, duplicates, dropped, losses));
     }
 
     private (UserDocument Document, List<double[]> Losses) Learn(ServingModel? model, UserDocument document, string batchId, List<AcceptedEvent> fresh, DateTimeOffset now)
@@ -232,11 +314,18 @@ public sealed class EventBatchProcessor(
             batches.RemoveRange(0, batches.Count - 20);
         }
 
+        var batchTags = new List<string>(document.AppliedBatchTags) { tag };
+        if (batchTags.Count > _options.Online.AppliedBatches)
+        {
+            batchTags.RemoveRange(0, batchTags.Count - _options.Online.AppliedBatches);
+        }
+
         var updated = document with
         {
             Recent = recent,
             AppliedEventIds = appliedIds,
             AppliedEventBatches = appliedBy,
+            AppliedBatchTags = batchTags,
             AppliedBatchIds = batches,
             EventCount = document.EventCount + fresh.Count,
             Online = state is null ? document.Online : OnlineLearningService.ToDocument(state),
@@ -296,4 +385,6 @@ public sealed class EventBatchProcessor(
     }
 
     private sealed record UserOutcome(IReadOnlySet<string> Logged, int Applied, int Duplicates, int Dropped, IReadOnlyList<double[]> Losses);
+
+    private sealed record UserPlan(UserDocument? Updated, string? ExpectedETag, UserOutcome Outcome);
 }

@@ -103,7 +103,8 @@ public sealed class EventIngestionService(IEventQueue queue, IOptions<FuncRecOpt
                 throw new UnavailableError($"The event queue holds {limit} or more batches and consumers are behind; retry later.");
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(1), cancellationToken);
+            // Consumers take several milliseconds per batch; polling faster only competes with them.
+            await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);
         }
     }
 

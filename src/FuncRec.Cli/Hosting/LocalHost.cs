@@ -32,8 +32,9 @@ public static class LocalHost
             // One process consumes the queue here: keep its backlog short so events reach the model in milliseconds.
             ["FuncRec:Ingest:MaxQueueBacklog"] = "8",
 
-            // SQLite has one writer at a time; parallel users of a batch only contend for it.
-            ["FuncRec:Online:UserParallelism"] = "1",
+            // SQLite has one writer at a time (a batch's writes go in one transaction); reading and learning for
+            // the batch's users still overlap on two threads.
+            ["FuncRec:Online:UserParallelism"] = "2",
         });
         builder.Configuration.AddEnvironmentVariables();
         if (settings is not null)

@@ -1,0 +1,3 @@
+using FuncRec.Benchmarks;
+
+return BenchmarksCommandLine.Run(args);
