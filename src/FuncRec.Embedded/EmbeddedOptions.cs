@@ -10,4 +10,11 @@ public sealed class EmbeddedOptions
 
     /// <summary>Largest serialised batch per queue message (there is no service limit locally; this keeps messages comparable).</summary>
     public int MaxMessageBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// One process serves the data directory (the local host's normal case): reads of user documents this process
+    /// wrote are answered from memory. Set false when several processes share it, so every read checks the
+    /// stored version first (writes are exact either way: they compare-and-swap).
+    /// </summary>
+    public bool ExclusiveDataDirectory { get; set; } = true;
 }

@@ -6,22 +6,33 @@ using Microsoft.Data.Sqlite;
 namespace FuncRec.Embedded;
 
 /// <summary>
-/// Users in SQLite; the ETag is a per-row version counter, checked in the UPDATE's WHERE clause. Parsed documents
-/// are kept by (id, version): a read asks SQLite only for the version and parses the document again only when it
-/// changed — the parse, not the lookup, is what a recommendation would otherwise spend most of its time on. The
-/// version check keeps it exact even when another process writes the same database. Cached documents are shared:
+/// Users in SQLite; the ETag is a per-row version counter, checked in the UPDATE's WHERE clause. Documents this
+/// store read or wrote are kept parsed, by version: one process serves a data directory, so what it wrote last is
+/// what is stored, and a read needs neither the database nor a parse — which is what a recommendation would
+/// otherwise spend a third of its time on. When several processes share the directory
+/// (<see cref="EmbeddedOptions.ExclusiveDataDirectory"/> false), a read first checks the stored version and parses
+/// only when it changed. Writes are exact either way: a stale version fails its compare-and-swap, which drops the
+/// cached copy. Cached documents are shared:
 /// callers treat them as immutable (they copy before changing, as the services do).
 /// </summary>
-public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
+public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extensions.Options.IOptions<EmbeddedOptions>? options = null) : IUserStore
 {
+    private readonly bool _exclusive = options?.Value.ExclusiveDataDirectory ?? true;
+
     private const int MaxCachedDocuments = 50_000;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Version, UserDocument Document)> _parsed = new(StringComparer.Ordinal);
 
     public Task<Versioned<UserDocument>?> GetAsync(string id, CancellationToken cancellationToken)
     {
-        using var connection = database.Open();
-        if (_parsed.TryGetValue(id, out var cached))
+        if (_parsed.TryGetValue(id, out var cached) && _exclusive)
         {
+            return Task.FromResult<Versioned<UserDocument>?>(new Versioned<UserDocument>(cached.Document, cached.Version.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        using var connection = database.Open();
+        if (cached.Document is not null)
+        {
+            // Shared directory: the copy is good only if nobody wrote since.
             var probe = connection.Prepared("SELECT version FROM users WHERE id = $id");
             probe.Parameters.AddWithValue("$id", id);
             if (probe.ExecuteScalar() is long current && current == cached.Version)
@@ -102,6 +113,7 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
             insert.Parameters.AddWithValue("$doc", json);
             if (insert.ExecuteNonQuery() != 1)
             {
+                _parsed.TryRemove(document.Id, out _);
                 return null;
             }
 
@@ -111,6 +123,7 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
         {
             if (!long.TryParse(expectedETag, NumberStyles.None, CultureInfo.InvariantCulture, out var expected))
             {
+                _parsed.TryRemove(document.Id, out _);
                 return null;
             }
 
@@ -121,6 +134,7 @@ public sealed class SqliteUserStore(SqliteDatabase database) : IUserStore
             update.Parameters.AddWithValue("$expected", expected);
             if (update.ExecuteNonQuery() != 1)
             {
+                _parsed.TryRemove(document.Id, out _);
                 return null;
             }
 

@@ -24,8 +24,8 @@ public sealed class ConcurrentDeliveryTests(PreparedDataDirectory prepared)
         using var reference = new TemporaryDirectory("sequential");
         prepared.CopyTo(shared.Path);
         prepared.CopyTo(reference.Path);
-        await using var left = InProcessHost.Build(shared.Path, HostSettings.Fast());
-        await using var right = InProcessHost.Build(shared.Path, HostSettings.Fast());
+        await using var left = InProcessHost.Build(shared.Path, HostSettings.Shared());
+        await using var right = InProcessHost.Build(shared.Path, HostSettings.Shared());
         await using var sequential = InProcessHost.Build(reference.Path, HostSettings.Fast());
         var leftBatches = Batches("left", seed: 1);
         var rightBatches = Batches("right", seed: 2);

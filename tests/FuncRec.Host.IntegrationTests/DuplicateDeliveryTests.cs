@@ -22,8 +22,8 @@ public sealed class DuplicateDeliveryTests(PreparedDataDirectory prepared)
     {
         using var directory = new TemporaryDirectory("duplicate");
         prepared.CopyTo(directory.Path);
-        await using var consumer = InProcessHost.Build(directory.Path, HostSettings.Fast());
-        await using var otherConsumer = InProcessHost.Build(directory.Path, HostSettings.Fast());
+        await using var consumer = InProcessHost.Build(directory.Path, HostSettings.Shared());
+        await using var otherConsumer = InProcessHost.Build(directory.Path, HostSettings.Shared());
         var processor = await ProcessorAsync(consumer.Services);
         var users = new[] { "dup-a", "dup-b" };
         var items = prepared.Catalog.ItemsOf(1);

@@ -28,6 +28,14 @@ public sealed record AcceptedEvent
     [JsonPropertyName("c")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Dictionary<string, string>? Context { get; init; }
+
+    /// <summary>
+    /// True when FuncRec made the id (the client sent none): no client can post it again, so only a redelivery of
+    /// its batch could repeat it, and batch tags catch that — the id need not take room in the user's id window.
+    /// </summary>
+    [JsonPropertyName("g")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool GeneratedId { get; init; }
 }
 
 /// <summary>One queue message: a batch of accepted events (kept under the queue's message size limit).</summary>

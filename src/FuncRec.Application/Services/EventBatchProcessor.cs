@@ -236,7 +236,7 @@ public sealed class EventBatchProcessor(
 
         foreach (var e in candidates)
         {
-            if (applied.TryGetValue(e.EventId, out var appliedBy))
+            if (!e.GeneratedId && applied.TryGetValue(e.EventId, out var appliedBy))
             {
                 // Applied before: by this very batch (an attempt that crashed before logging) or by another one.
                 if (appliedBy == tag)
@@ -247,7 +247,11 @@ public sealed class EventBatchProcessor(
                 continue;
             }
 
-            applied[e.EventId] = tag;
+            if (!e.GeneratedId)
+            {
+                applied[e.EventId] = tag;
+            }
+
             fresh.Add(e);
             logged.Add(e.EventId);
         }
@@ -295,7 +299,7 @@ public sealed class EventBatchProcessor(
             ? new List<string>(document.AppliedEventBatches)
             : Enumerable.Repeat(string.Empty, document.AppliedEventIds.Count).ToList();
         var tag = BatchTag(batchId);
-        foreach (var e in fresh)
+        foreach (var e in fresh.Where(e => !e.GeneratedId))
         {
             appliedIds.Add(e.EventId);
             appliedBy.Add(tag);

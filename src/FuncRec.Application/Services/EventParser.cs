@@ -117,6 +117,7 @@ public sealed class EventParser(IngestOptions options)
         accepted = new AcceptedEvent
         {
             EventId = eventId ?? Guid.NewGuid().ToString("N"),
+            GeneratedId = eventId is null,
             UserId = userId!,
             ItemId = itemId!,
             Type = type!,

@@ -25,6 +25,9 @@ public static class HostSettings
         return settings;
     }
 
+    /// <summary>Fast settings for hosts that share one data directory with another host (each checks stored versions before trusting its cache).</summary>
+    public static Dictionary<string, string?> Shared() => Fast(("FuncRec:Embedded:ExclusiveDataDirectory", "false"));
+
     /// <summary>The same settings as environment variables for a <c>funcrec serve</c> process (<c>:</c> becomes <c>__</c>).</summary>
     public static Dictionary<string, string> AsEnvironment(IReadOnlyDictionary<string, string?> settings)
         => settings.Where(s => s.Value is not null).ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!, StringComparer.Ordinal);
