@@ -132,6 +132,7 @@ public sealed class FileModelRegistry(SqliteDatabase database, TimeProvider cloc
     private bool TryWritePointer(string name, string value, string? expectedETag)
     {
         using var connection = database.Open();
+        using var writing = database.WriteLock.EnterScope();
         using var command = connection.CreateCommand();
         command.Parameters.AddWithValue("$name", name);
         command.Parameters.AddWithValue("$value", value);

@@ -45,6 +45,13 @@ public sealed class SqliteDatabase
     public string DataDirectory { get; }
 
     /// <summary>
+    /// Held around every write: SQLite admits one writer at a time and makes the others sleep and retry (1 ms, then
+    /// longer), which under load costs far more than the write; queueing writers in-process instead keeps the
+    /// hand-over immediate. Readers never take it (WAL lets them run beside the writer).
+    /// </summary>
+    public Lock WriteLock { get; } = new();
+
+    /// <summary>
     /// An open connection, set up once (WAL, synchronous=NORMAL, busy timeout) and reused with its prepared
     /// statements; disposing it returns it to the pool. One caller at a time.
     /// </summary>

@@ -13,6 +13,7 @@ public sealed class SqliteEventLog(SqliteDatabase database) : IEventLog
     public Task<string> AppendAsync(AppliedBatch batch, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
+        using var writing = database.WriteLock.EnterScope();
         var command = connection.Prepared("""
             INSERT INTO eventlog (batch_id, body, events) VALUES ($batch, $body, $events) ON CONFLICT(batch_id) DO NOTHING;
             SELECT seq FROM eventlog WHERE batch_id = $batch;

@@ -19,6 +19,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     public Task EnqueueAsync(string batchJson, CancellationToken cancellationToken)
     {
         using (var connection = database.Open())
+        using (database.WriteLock.EnterScope())
         {
             var now = clock.GetUtcNow().UtcTicks;
             var command = connection.Prepared("INSERT INTO queue (body, visible_at, dequeue_count, inserted_at) VALUES ($body, $now, 0, $now)");
@@ -57,6 +58,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     {
         var now = clock.GetUtcNow().UtcTicks;
         using var connection = database.Open();
+        using var writing = database.WriteLock.EnterScope();
         var command = connection.Prepared("""
             UPDATE queue SET visible_at = $hidden, dequeue_count = dequeue_count + 1
             WHERE id IN (SELECT id FROM queue WHERE visible_at <= $now ORDER BY id LIMIT $max)
@@ -79,6 +81,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     public Task CompleteAsync(QueueMessage message, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
+        using var writing = database.WriteLock.EnterScope();
         var command = connection.Prepared("DELETE FROM queue WHERE id = $id");
         command.Parameters.AddWithValue("$id", (long)message.Receipt);
         command.ExecuteNonQuery();
@@ -88,6 +91,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     public Task ReleaseAsync(QueueMessage message, TimeSpan delay, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
+        using var writing = database.WriteLock.EnterScope();
         var command = connection.Prepared("UPDATE queue SET visible_at = $visible WHERE id = $id");
         command.Parameters.AddWithValue("$id", (long)message.Receipt);
         command.Parameters.AddWithValue("$visible", clock.GetUtcNow().UtcTicks + delay.Ticks);
@@ -98,6 +102,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     public Task DeadLetterAsync(QueueMessage message, string reason, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
+        using var writing = database.WriteLock.EnterScope();
         using var transaction = connection.BeginTransaction();
         using (var insert = connection.CreateCommand())
         {

@@ -18,6 +18,7 @@ public sealed class SqliteItemStore(SqliteDatabase database) : IItemStore
     public Task UpsertAsync(ItemDocument item, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
+        using var writing = database.WriteLock.EnterScope();
         var command = connection.Prepared("INSERT INTO items (id, doc, updated) VALUES ($id, $doc, $updated) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, updated = excluded.updated");
         command.Parameters.AddWithValue("$id", item.Id);
         command.Parameters.AddWithValue("$doc", EmbeddedJson.Write(item));
@@ -29,6 +30,7 @@ public sealed class SqliteItemStore(SqliteDatabase database) : IItemStore
     public Task<bool> TryCreateAsync(ItemDocument item, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
+        using var writing = database.WriteLock.EnterScope();
         var command = connection.Prepared("INSERT INTO items (id, doc, updated) VALUES ($id, $doc, $updated) ON CONFLICT(id) DO NOTHING");
         command.Parameters.AddWithValue("$id", item.Id);
         command.Parameters.AddWithValue("$doc", EmbeddedJson.Write(item));

@@ -69,8 +69,10 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
 
     public Task<string?> TryWriteAsync(UserDocument document, string? expectedETag, CancellationToken cancellationToken)
     {
+        var json = EmbeddedJson.Write(document);
         using var connection = database.Open();
-        return Task.FromResult(Write(connection, document, expectedETag));
+        using var writing = database.WriteLock.EnterScope();
+        return Task.FromResult(Write(connection, document, json, expectedETag));
     }
 
     /// <summary>All writes in one transaction: one commit instead of one per user (each write still checks its own version).</summary>
@@ -82,12 +84,20 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             return Task.FromResult<IReadOnlyList<string?>>(results);
         }
 
+        // Serialise before taking the write lock: only the database work happens under it.
+        var json = new string[writes.Count];
+        for (var i = 0; i < writes.Count; i++)
+        {
+            json[i] = EmbeddedJson.Write(writes[i].Document);
+        }
+
         using var connection = database.Open();
+        using var writing = database.WriteLock.EnterScope();
         using var transaction = connection.BeginTransaction();
         var remembered = new List<(string Id, long Version, UserDocument Document)>(writes.Count);
         for (var i = 0; i < writes.Count; i++)
         {
-            results[i] = Write(connection, writes[i].Document, writes[i].ExpectedETag, transaction, remembered);
+            results[i] = Write(connection, writes[i].Document, json[i], writes[i].ExpectedETag, transaction, remembered);
         }
 
         transaction.Commit();
@@ -101,9 +111,8 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
         return Task.FromResult<IReadOnlyList<string?>>(results);
     }
 
-    private string? Write(PooledConnection connection, UserDocument document, string? expectedETag, SqliteTransaction? transaction = null, List<(string, long, UserDocument)>? deferred = null)
+    private string? Write(PooledConnection connection, UserDocument document, string json, string? expectedETag, SqliteTransaction? transaction = null, List<(string, long, UserDocument)>? deferred = null)
     {
-        var json = EmbeddedJson.Write(document);
         long version;
         if (expectedETag is null)
         {
@@ -156,6 +165,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
+        using var writing = database.WriteLock.EnterScope();
         var command = connection.Prepared("DELETE FROM users WHERE id = $id");
         command.Parameters.AddWithValue("$id", id);
         _parsed.TryRemove(id, out _);
