@@ -34,6 +34,7 @@ public sealed class StorageQueueEventQueue : IEventQueue, IEventQueueReceiver
 
     // Enqueues from this process wake a waiting consumer at once instead of after its polling interval.
     private readonly SemaphoreSlim _enqueued = new(0, int.MaxValue);
+    private readonly BoundedSignal _room = new();
 
     public StorageQueueEventQueue(QueueServiceClient queues, IOptions<EventQueueOptions> queueOptions, IOptions<AzureStorageOptions> storageOptions, TimeProvider clock, ILogger<StorageQueueEventQueue> logger)
     {
@@ -86,6 +87,7 @@ public sealed class StorageQueueEventQueue : IEventQueue, IEventQueueReceiver
         try
         {
             await _queue.DeleteMessageAsync(receipt.MessageId, receipt.PopReceipt, cancellationToken);
+            _room.Pulse();
         }
         catch (RequestFailedException exception) when (IsLeaseLost(exception))
         {
@@ -125,6 +127,9 @@ public sealed class StorageQueueEventQueue : IEventQueue, IEventQueueReceiver
         await _queuesReady.EnsureAsync(cancellationToken);
         await _poisonQueue.SendMessageAsync(PoisonedMessage.Envelope(reason, body, dequeueCount, _clock.GetUtcNow()), cancellationToken: cancellationToken);
     }
+
+    /// <summary>Wakes at a completion in this process (other instances' completions show at the caller's next count).</summary>
+    public Task WaitForRoomAsync(TimeSpan maxWait, CancellationToken cancellationToken) => _room.WaitAsync(maxWait, cancellationToken);
 
     public async Task WaitForMessagesAsync(TimeSpan maxWait, CancellationToken cancellationToken)
     {

@@ -13,6 +13,7 @@ namespace FuncRec.Embedded;
 public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedOptions> options, TimeProvider clock) : IEventQueue, IEventQueueReceiver
 {
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
+    private readonly BoundedSignal _room = new();
 
     public int MaxMessageBytes => options.Value.MaxMessageBytes;
 
@@ -85,6 +86,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
         var command = connection.Prepared("DELETE FROM queue WHERE id = $id");
         command.Parameters.AddWithValue("$id", (long)message.Receipt);
         command.ExecuteNonQuery();
+        _room.Pulse();
         return Task.CompletedTask;
     }
 
@@ -125,8 +127,11 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
         }
 
         transaction.Commit();
+        _room.Pulse();
         return Task.CompletedTask;
     }
+
+    public Task WaitForRoomAsync(TimeSpan maxWait, CancellationToken cancellationToken) => _room.WaitAsync(maxWait, cancellationToken);
 
     public async Task WaitForMessagesAsync(TimeSpan maxWait, CancellationToken cancellationToken)
         => await _signal.WaitAsync(maxWait, cancellationToken);

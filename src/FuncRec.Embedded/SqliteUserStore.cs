@@ -22,6 +22,10 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     private const int MaxCachedDocuments = 50_000;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Version, UserDocument Document)> _parsed = new(StringComparer.Ordinal);
 
+    // ConcurrentDictionary.Count takes every bucket lock; an approximate count of new keys bounds the cache cheaply
+    // (removals are not subtracted, so it errs towards clearing a little early).
+    private int _remembered;
+
     public Task<Versioned<UserDocument>?> GetAsync(string id, CancellationToken cancellationToken)
     {
         if (_parsed.TryGetValue(id, out var cached) && _exclusive)
@@ -58,9 +62,10 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
 
     private void Remember(string id, long version, UserDocument document)
     {
-        if (_parsed.Count >= MaxCachedDocuments)
+        if (!_parsed.ContainsKey(id) && Interlocked.Increment(ref _remembered) >= MaxCachedDocuments)
         {
             // Crude but bounded: drop everything and let the working set refill.
+            Interlocked.Exchange(ref _remembered, 0);
             _parsed.Clear();
         }
 

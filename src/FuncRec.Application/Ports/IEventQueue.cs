@@ -13,4 +13,10 @@ public interface IEventQueue
 
     /// <summary>Messages waiting (for health and benchmarks; may be approximate).</summary>
     Task<long> CountAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Returns when a message may have left the queue (completed or poisoned), or after <paramref name="maxWait"/>;
+    /// producers holding back for room call it between counts. A queue that cannot tell simply waits.
+    /// </summary>
+    Task WaitForRoomAsync(TimeSpan maxWait, CancellationToken cancellationToken) => Task.Delay(maxWait, cancellationToken);
 }

@@ -103,8 +103,8 @@ public sealed class EventIngestionService(IEventQueue queue, IOptions<FuncRecOpt
                 throw new UnavailableError($"The event queue holds {limit} or more batches and consumers are behind; retry later.");
             }
 
-            // Consumers take several milliseconds per batch; polling faster only competes with them.
-            await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);
+            // Woken when a consumer finishes a message (where the queue can tell), else after a short pause.
+            await queue.WaitForRoomAsync(TimeSpan.FromMilliseconds(20), cancellationToken);
         }
     }
 

@@ -38,6 +38,7 @@ public sealed record ServeReport(
     [property: JsonPropertyName("ingest_events_per_second")] double IngestEventsPerSecond,
     [property: JsonPropertyName("ingest_p99_ms")] double IngestP99Ms,
     [property: JsonPropertyName("queue_depth_at_end")] long QueueDepthAtEnd,
+    [property: JsonPropertyName("consumer_events_per_second")] double ConsumerEventsPerSecond,
     [property: JsonPropertyName("freshness_ms_p50")] double FreshnessP50Ms,
     [property: JsonPropertyName("freshness_ms_p99")] double FreshnessP99Ms,
     [property: JsonPropertyName("freshness_probes")] int FreshnessProbes,
@@ -82,6 +83,10 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
         console.WriteLine("… in-process: the recommend service on all cores, no HTTP");
         var inProcess = await InProcessAsync(dataDirectory, settings, cancellationToken);
         console.WriteLine($"   {inProcess:N0} recommendations/s");
+
+        console.WriteLine("… consumer: the queue consumer alone draining a filled queue in-process (no HTTP, no producers)");
+        var consumer = await ConsumerAsync(dataDirectory, settings, cancellationToken);
+        console.WriteLine($"   {consumer:N0} events/s applied");
 
         console.WriteLine("… baseline: a bare ASP.NET Core endpoint returning constant JSON");
         var baselinePort = FreePort();
@@ -131,7 +136,7 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
             items, users, rank, Concurrency, "built-in HttpClient generator (closed loop, separate process)",
             recommend.P50Ms, recommend.P99Ms, recommend.RequestsPerSecond,
             baseline.RequestsPerSecond, inProcess, ratio,
-            ingest.Events / ingest.Seconds, ingest.P99Ms, depth,
+            ingest.Events / ingest.Seconds, ingest.P99Ms, depth, consumer,
             Percentile(freshness, 0.5), Percentile(freshness, 0.99), freshness.Count,
             cycleSeconds, windowEvents, decision, Environment.ProcessorCount);
     }
@@ -231,6 +236,64 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
         Volatile.Write(ref measuring, true);
         await Task.WhenAll(workers);
         return count / _measure.TotalSeconds;
+    }
+
+    /// <summary>
+    /// The consumer's own capacity: batches shaped like the ingest load are queued first (a warm-up share, then the
+    /// measured share), then the consumer drains them with the whole machine to itself. It bounds what ingest can
+    /// sustain with the consumer keeping up.
+    /// </summary>
+    private async Task<double> ConsumerAsync(string dataDirectory, Dictionary<string, string?> settings, CancellationToken cancellationToken)
+    {
+        await using var app = LocalHost.Build(dataDirectory, "http://127.0.0.1:0", settings, LogLevel.Warning);
+        await app.Services.GetRequiredService<ModelHost>().RefreshAsync(cancellationToken);
+        var queue = app.Services.GetRequiredService<SqliteEventQueue>();
+        var consumer = app.Services.GetRequiredService<QueueConsumer>();
+        var random = new Random(7);
+        var counter = 0L;
+        async Task FillAsync(int batches)
+        {
+            for (var b = 0; b < batches; b++)
+            {
+                var events = new AcceptedEvent[LoadGenerator.IngestBatchSize];
+                for (var i = 0; i < events.Length; i++)
+                {
+                    events[i] = new AcceptedEvent { EventId = $"consumer-{counter++}", UserId = $"u{random.Next(users)}", ItemId = $"i{random.Next(items)}", Type = "click" };
+                }
+
+                var batch = new EventBatch { BatchId = $"consumer-batch-{counter}", AcceptedAt = DateTimeOffset.UtcNow, Events = events };
+                await queue.EnqueueAsync(JsonSerializer.Serialize(batch, new JsonSerializerOptions(JsonSerializerDefaults.Web)), cancellationToken);
+            }
+        }
+
+        async Task DrainLocalAsync()
+        {
+            while (await queue.CountAsync(cancellationToken) > 0)
+            {
+                await Task.Delay(2, cancellationToken);
+            }
+        }
+
+        // A running process has its users' documents in memory; read them all once so the figure is not about a cold cache.
+        var userStore = app.Services.GetRequiredService<FuncRec.Application.Ports.IUserStore>();
+        for (var u = 0; u < users; u++)
+        {
+            await userStore.GetAsync($"u{u}", cancellationToken);
+        }
+
+        var warmupBatches = quick ? 20 : 50;
+        var measuredBatches = quick ? 100 : 400;
+        await FillAsync(warmupBatches);
+        await consumer.StartAsync(cancellationToken);
+        await DrainLocalAsync();
+        await consumer.StopAsync(cancellationToken);
+        await FillAsync(measuredBatches);
+        var clock = Stopwatch.StartNew();
+        await consumer.StartAsync(cancellationToken);
+        await DrainLocalAsync();
+        var seconds = clock.Elapsed.TotalSeconds;
+        await consumer.StopAsync(cancellationToken);
+        return measuredBatches * LoadGenerator.IngestBatchSize / seconds;
     }
 
     private async Task<LoadResult> LoadAsync(Uri address, string pattern, int concurrency, CancellationToken cancellationToken)

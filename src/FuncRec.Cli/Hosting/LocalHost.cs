@@ -23,7 +23,9 @@ public static class LocalHost
 
     public static WebApplication Build(string dataDirectory, string urls, IEnumerable<KeyValuePair<string, string?>>? settings = null, LogLevel logLevel = LogLevel.Information, StorageKind storage = StorageKind.Embedded)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // No file watching of the configuration: the default content root is the working directory, which usually
+        // holds the data directory, and a recursive watcher there turns every SQLite write into inotify work.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.WebHost.UseUrls(urls);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {

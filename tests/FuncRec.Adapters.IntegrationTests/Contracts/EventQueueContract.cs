@@ -167,6 +167,31 @@ public abstract class EventQueueContract : PortContract
         Assert.InRange(stopwatch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5));
     }
 
+    [Fact]
+    public async Task Wait_for_room_returns_within_the_longest_wait()
+    {
+        var stopwatch = Stopwatch.StartNew();
+
+        await Queue.WaitForRoomAsync(TimeSpan.FromMilliseconds(300), Cancellation);
+
+        Assert.InRange(stopwatch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(2));
+    }
+
+    [Fact]
+    public async Task Wait_for_room_returns_early_when_this_process_completes_a_message()
+    {
+        await Queue.EnqueueAsync("done soon", Cancellation);
+        var message = Assert.Single(await Receiver.ReceiveAsync(1, Lease, Cancellation));
+        var waiting = Queue.WaitForRoomAsync(TimeSpan.FromSeconds(20), Cancellation);
+        var stopwatch = Stopwatch.StartNew();
+
+        await Receiver.CompleteAsync(message, Cancellation);
+        await waiting;
+
+        Assert.InRange(stopwatch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        Assert.Equal(0, await Queue.CountAsync(Cancellation));
+    }
+
     /// <summary>A JSON-like body of exactly <paramref name="bytes"/> UTF-8 bytes, with quotes and non-ASCII text (which grow when escaped).</summary>
     private static string MessageOfUtf8Size(int bytes)
     {
