@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FuncRec.Application.Contracts;
 using FuncRec.Application.Ports;
+using FuncRec.Application.Services;
+using FuncRec.Core.Features;
 using FuncRec.Host.IntegrationTests.Support;
 
 namespace FuncRec.Host.IntegrationTests;
@@ -83,6 +85,30 @@ public sealed class ModelVersionTests : IAsyncLifetime
     }
 
     /// <summary>Posts one more event for the user and checks the stored state belongs to <paramref name="version"/> and was replayed by the rule.</summary>
+    [Fact]
+    public async Task AVersionSwappedOutUnderARequestKeepsScoringForThatRequestAndIsFreedAfterIt()
+    {
+        var host = _host.Get<ModelHost>();
+        await PostAndApplyAsync(_catalog.History(eventsPerUser: 8, seed: 5, eventPrefix: "lease-a"), perRequest: 48);
+        var first = (await Client.FineTuneAsync()).GetProperty("version").GetString()!;
+        var lease = host.Acquire();
+        var held = lease.Model!;
+        Assert.Equal(first, held.Version);
+
+        await PostAndApplyAsync(_catalog.History(eventsPerUser: 4, seed: 6, eventPrefix: "lease-b"), perRequest: 48);
+        var second = (await Client.FineTuneAsync()).GetProperty("version").GetString()!;
+        Assert.Equal(second, host.Current!.Version);
+
+        // The request that picked the first version before the swap still scores with it...
+        Assert.Equal(5, held.Scorer.TopK(new FeatureVector(), [], 0f, held.Catalog.Current, 5).Length);
+
+        // ...and its session goes once that request is done.
+        lease.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => held.Scorer.TopK(new FeatureVector(), [], 0f, held.Catalog.Current, 5));
+        using var next = host.Acquire();
+        Assert.Equal(second, next.Model!.Version);
+    }
+
     private async Task<long> AssertNextEventReplaysOntoAsync(string version, ModelManifest manifest, int eventNumber)
     {
         var users = _host.Get<IUserStore>();

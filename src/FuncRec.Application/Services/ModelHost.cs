@@ -42,6 +42,24 @@ public sealed class ModelHost : IDisposable
     /// <summary>The model served now, or null before any model exists.</summary>
     public ServingModel? Current => Volatile.Read(ref _current);
 
+    /// <summary>
+    /// The current model, held until the lease is disposed: a swap meanwhile does not free its ONNX session under
+    /// the request. Use it wherever the scorer is called; <see cref="Current"/> suffices for the parameters alone.
+    /// </summary>
+    public ModelLease Acquire()
+    {
+        while (true)
+        {
+            var model = Current;
+            if (model is null || model.TryAddReference())
+            {
+                return new ModelLease(model);
+            }
+
+            // Retired between the read and the reference: the swap has already published its successor.
+        }
+    }
+
     /// <summary>When the last successful refresh finished.</summary>
     public DateTimeOffset? LastRefresh { get; private set; }
 

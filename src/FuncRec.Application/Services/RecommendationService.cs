@@ -44,7 +44,8 @@ public sealed class RecommendationService(
         var seen = excludeSeen && user is not null
             ? user.Recent.Select(r => r.ItemId).ToHashSet(StringComparer.Ordinal)
             : new HashSet<string>(StringComparer.Ordinal);
-        var model = host.Current;
+        using var lease = host.Acquire();
+        var model = lease.Model;
         if (model is null)
         {
             var top = popularity.Top(k, seen, category, host.ItemDirectory);
@@ -69,7 +70,8 @@ public sealed class RecommendationService(
         }
 
         var user = Active(await users.GetAsync(userId, cancellationToken));
-        var model = host.Current;
+        using var lease = host.Acquire();
+        var model = lease.Model;
         if (model is null)
         {
             var top = popularity.Top(int.MaxValue, new HashSet<string>(), null, host.ItemDirectory).ToDictionary(t => t.ItemId, t => t.Count);
