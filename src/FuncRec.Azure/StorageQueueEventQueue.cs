@@ -66,6 +66,38 @@ public sealed class StorageQueueEventQueue : IEventQueue, IEventQueueReceiver
         _enqueued.Release();
     }
 
+    public async Task<HeldMessage> EnqueueHeldAsync(string batchJson, TimeSpan hold, CancellationToken cancellationToken)
+    {
+        var bytes = Encoding.UTF8.GetByteCount(batchJson);
+        if (bytes > MaxMessageBytes)
+        {
+            throw new ArgumentException($"A queue message may carry at most {MaxMessageBytes} bytes of UTF-8 JSON; this batch has {bytes}.", nameof(batchJson));
+        }
+
+        await _queuesReady.EnsureAsync(cancellationToken);
+
+        // The initial visibility timeout hides the message from every consumer (the trigger included) for the hold;
+        // the send receipt's pop receipt lets the producer delete it without receiving it.
+        var sent = await _queue.SendMessageAsync(BinaryData.FromString(batchJson), visibilityTimeout: hold < TimeSpan.Zero ? TimeSpan.Zero : hold, cancellationToken: cancellationToken);
+        return new HeldMessage(sent.Value.MessageId, new Receipt(sent.Value.MessageId, sent.Value.PopReceipt));
+    }
+
+    public async Task RemoveHeldAsync(HeldMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var receipt = message.Receipt as Receipt ?? throw new ArgumentException("The message was not held by this queue.", nameof(message));
+        try
+        {
+            await _queue.DeleteMessageAsync(receipt.MessageId, receipt.PopReceipt, cancellationToken);
+            _room.Pulse();
+        }
+        catch (RequestFailedException exception) when (IsLeaseLost(exception))
+        {
+            // The hold ran out and a consumer received it (the pop receipt changed), or it is gone: that delivery completes it.
+            _logger.LogInformation("Held message {MessageId} was received by a consumer before its producer removed it ({ErrorCode})", message.Id, exception.ErrorCode);
+        }
+    }
+
     public async Task<long> CountAsync(CancellationToken cancellationToken)
     {
         await _queuesReady.EnsureAsync(cancellationToken);

@@ -33,6 +33,36 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
         return Task.CompletedTask;
     }
 
+    public Task<HeldMessage> EnqueueHeldAsync(string batchJson, TimeSpan hold, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var writing = database.WriteLock.EnterScope();
+        var now = clock.GetUtcNow().UtcTicks;
+        var command = connection.Prepared("INSERT INTO queue (body, visible_at, dequeue_count, inserted_at) VALUES ($body, $visible, 0, $now) RETURNING id");
+        command.Parameters.AddWithValue("$body", batchJson);
+        command.Parameters.AddWithValue("$visible", now + Math.Max(0, hold.Ticks));
+        command.Parameters.AddWithValue("$now", now);
+        var id = (long)command.ExecuteScalar()!;
+        return Task.FromResult(new HeldMessage(id.ToString(CultureInfo.InvariantCulture), id));
+    }
+
+    public Task RemoveHeldAsync(HeldMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        using var connection = database.Open();
+        using var writing = database.WriteLock.EnterScope();
+
+        // Never delivered: still the producer's. Once a consumer has received it, that delivery completes it.
+        var command = connection.Prepared("DELETE FROM queue WHERE id = $id AND dequeue_count = 0");
+        command.Parameters.AddWithValue("$id", (long)message.Receipt);
+        if (command.ExecuteNonQuery() > 0)
+        {
+            _room.Pulse();
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<long> CountAsync(CancellationToken cancellationToken)
     {
         using var connection = database.Open();

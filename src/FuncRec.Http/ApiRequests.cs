@@ -9,7 +9,7 @@ public sealed record FeaturesRequest(Dictionary<string, FeatureValue>? Features)
 public sealed record ScoreRequest(string? UserId, List<string>? ItemIds, Dictionary<string, string>? Context);
 
 /// <summary>Answer of <c>POST /api/events</c>.</summary>
-public sealed record IngestResponse(int Received, int Accepted, int Rejected, IReadOnlyList<string> EventIds, IReadOnlyList<RejectedEventResponse> Errors);
+public sealed record IngestResponse(int Received, int Accepted, int Rejected, IReadOnlyList<string> EventIds, IReadOnlyList<RejectedEventResponse> Errors, int Applied);
 
 public sealed record RejectedEventResponse(int Index, string Field, string Reason);
 

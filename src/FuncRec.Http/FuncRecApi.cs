@@ -55,7 +55,8 @@ public sealed class FuncRecApi(
                 result.Accepted,
                 result.Rejected.Count,
                 result.AcceptedEventIds,
-                result.Rejected.Select(r => new RejectedEventResponse(r.Index, r.Field, r.Reason)).ToArray());
+                result.Rejected.Select(r => new RejectedEventResponse(r.Index, r.Field, r.Reason)).ToArray(),
+                result.Applied);
             return Results.Json(response, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
         }
     });

@@ -83,7 +83,10 @@ public sealed class FunctionFlowTests(EmulatorFixture emulators)
     [Fact]
     public async Task The_producer_writes_messages_in_the_encoding_host_json_tells_the_trigger_to_expect()
     {
-        await using var app = new FunctionsHarness(FunctionsHarness.Settings(emulators, "enc"));
+        // Queued, not applied in the request (small posts are, and their message is gone by the answer).
+        var settings = FunctionsHarness.Settings(emulators, "enc");
+        settings["FuncRec:Ingest:ApplyInlineMaxEvents"] = "0";
+        await using var app = new FunctionsHarness(settings);
         var hostJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "host.json"))).RootElement;
         var encoding = hostJson.GetProperty("extensions").GetProperty("queues").GetProperty("messageEncoding").GetString();
         var request = app.Request("POST", "/api/events", new[] { new { userId = "u1", itemId = "i1", type = "view" } });
@@ -93,6 +96,21 @@ public sealed class FunctionFlowTests(EmulatorFixture emulators)
         Assert.Equal("base64", encoding);
         var batch = JsonSerializer.Deserialize<EventBatch>(Encoding.UTF8.GetString(Convert.FromBase64String(raw)), new JsonSerializerOptions(JsonSerializerDefaults.Web));
         Assert.Equal("u1", batch!.Events.Single().UserId);
+    }
+
+    [Fact]
+    public async Task A_small_post_is_applied_in_the_request_on_Cosmos_and_its_held_message_removed()
+    {
+        await using var app = new FunctionsHarness(FunctionsHarness.Settings(emulators, "inline"));
+        var request = app.Request("POST", "/api/events", new[] { new { eventId = "x1", userId = "u1", itemId = "i1", type = "click" }, new { eventId = "x2", userId = "u1", itemId = "i2", type = "view" } });
+
+        var (status, body) = await FunctionsHarness.ExecuteAsync(request, await app.Function<EventFunctions>().PostEvents(request));
+
+        Assert.Equal(202, status);
+        Assert.Equal(2, body.GetProperty("applied").GetInt32());
+        Assert.Equal(2, (await app.Services.GetRequiredService<IUserStore>().GetAsync("u1", CancellationToken.None))!.Value.EventCount);
+        Assert.Equal(2, (await app.Services.GetRequiredService<IEventLog>().ReadAsync(null, null, CancellationToken.None)).Sum(b => b.Batch.Events.Count));
+        Assert.Equal(0, (await RawQueue(app).GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }
 
     [Fact]

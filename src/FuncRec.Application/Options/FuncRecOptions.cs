@@ -104,6 +104,18 @@ public sealed class IngestOptions
 
     [Range(1, 3600)]
     public int BacklogWaitSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// A post with at most this many valid events (one message) is applied in the request after it is stored, so
+    /// the app's next call sees it at once; bigger posts go through the queue consumer. 0 sends everything through
+    /// the queue.
+    /// </summary>
+    [Range(0, 1000)]
+    public int ApplyInlineMaxEvents { get; set; } = 10;
+
+    /// <summary>How long a post applied in the request stays hidden from consumers; if applying fails, a consumer applies it after this.</summary>
+    [Range(1, 3600)]
+    public int InlineHoldSeconds { get; set; } = 30;
 }
 
 /// <summary>Online learning of user state from event batches.</summary>

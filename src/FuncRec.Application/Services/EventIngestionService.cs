@@ -8,15 +8,24 @@ using Microsoft.Extensions.Options;
 
 namespace FuncRec.Application.Services;
 
-/// <summary>What happened to a posted batch: how many were accepted (durably queued), and why each refused one was.</summary>
-public sealed record IngestResult(int Received, int Accepted, IReadOnlyList<string> AcceptedEventIds, IReadOnlyList<RejectedEvent> Rejected, int Messages);
+/// <summary>
+/// What happened to a posted batch: how many were accepted (durably queued), how many of those were already applied
+/// when the answer was sent (small batches are applied in the request), and why each refused one was.
+/// </summary>
+public sealed record IngestResult(int Received, int Accepted, IReadOnlyList<string> AcceptedEventIds, IReadOnlyList<RejectedEvent> Rejected, int Messages, int Applied = 0);
 
 /// <summary>
 /// <c>POST /api/events</c>: validates each event, gives it an id, and enqueues the valid ones in messages under
 /// the queue's size limit. An event counts as accepted only once its message is stored. Client-supplied event ids
 /// make retries safe: the queue consumer applies an id at most once per user.
+/// <para>
+/// A small post (at most <see cref="IngestOptions.ApplyInlineMaxEvents"/> valid events — an app reporting what a
+/// user just did) is stored hidden from consumers and applied in the request, so the app's next call already
+/// sees it, whatever the queue holds; then the message is removed. If applying fails, the message becomes
+/// visible when its hold ends and a consumer applies it: the queue stays the durable record either way.
+/// </para>
 /// </summary>
-public sealed class EventIngestionService(IEventQueue queue, IOptions<FuncRecOptions> options, TimeProvider clock, ILogger<EventIngestionService> logger)
+public sealed class EventIngestionService(IEventQueue queue, EventBatchProcessor processor, IOptions<FuncRecOptions> options, TimeProvider clock, ILogger<EventIngestionService> logger)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly EventParser _parser = new(options.Value.Ingest);
@@ -58,13 +67,26 @@ public sealed class EventIngestionService(IEventQueue queue, IOptions<FuncRecOpt
 
         var stored = new List<string>(accepted.Count);
         var messages = 0;
+        var applied = 0;
         var acceptedAt = clock.GetUtcNow();
-        foreach (var chunk in Chunk(accepted, acceptedAt))
+        var chunks = Chunk(accepted, acceptedAt).ToArray();
+        var inline = chunks.Length == 1 && accepted.Count <= options.Value.Ingest.ApplyInlineMaxEvents;
+        foreach (var chunk in chunks)
         {
+            HeldMessage? held = null;
             try
             {
-                await WaitForRoomAsync(cancellationToken);
-                await queue.EnqueueAsync(chunk.Json, cancellationToken);
+                if (inline)
+                {
+                    // Held messages never wait for room: the consumers' backlog is not where they go.
+                    held = await queue.EnqueueHeldAsync(chunk.Json, TimeSpan.FromSeconds(options.Value.Ingest.InlineHoldSeconds), cancellationToken);
+                }
+                else
+                {
+                    await WaitForRoomAsync(cancellationToken);
+                    await queue.EnqueueAsync(chunk.Json, cancellationToken);
+                }
+
                 stored.AddRange(chunk.Events.Select(e => e.EventId));
                 messages++;
             }
@@ -81,10 +103,33 @@ public sealed class EventIngestionService(IEventQueue queue, IOptions<FuncRecOpt
                     rejected.Add(new RejectedEvent(accepted.IndexOf(e), "$", "not stored: the event queue became unavailable; retry this event"));
                 }
             }
+
+            if (held is not null)
+            {
+                applied += await ApplyHeldAsync(held, chunk.Batch);
+            }
         }
 
-        logger.LogInformation("Accepted {Accepted} of {Received} events in {Messages} messages", stored.Count, count, messages);
-        return new IngestResult(count, stored.Count, stored, rejected.OrderBy(r => r.Index).ToArray(), messages);
+        logger.LogInformation("Accepted {Accepted} of {Received} events in {Messages} messages ({Applied} applied in the request)", stored.Count, count, messages, applied);
+        return new IngestResult(count, stored.Count, stored, rejected.OrderBy(r => r.Index).ToArray(), messages, applied);
+    }
+
+    /// <summary>Applies a held batch and removes its message; on failure the message stays for a consumer. Returns the events applied.</summary>
+    private async Task<int> ApplyHeldAsync(HeldMessage held, EventBatch batch)
+    {
+        // Not the request's token: once stored, the batch should be applied even if the client hangs up, and a
+        // half-applied batch would only be finished later by a consumer (applying is idempotent either way).
+        try
+        {
+            var outcome = await processor.ApplyAsync(batch, CancellationToken.None);
+            await queue.RemoveHeldAsync(held, CancellationToken.None);
+            return outcome.Events;
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning(exception, "Batch {BatchId} could not be applied in the request; a consumer applies it when its hold ends", batch.BatchId);
+            return 0;
+        }
     }
 
     private async Task WaitForRoomAsync(CancellationToken cancellationToken)
@@ -108,7 +153,7 @@ public sealed class EventIngestionService(IEventQueue queue, IOptions<FuncRecOpt
         }
     }
 
-    private IEnumerable<(string Json, IReadOnlyList<AcceptedEvent> Events)> Chunk(List<AcceptedEvent> events, DateTimeOffset acceptedAt)
+    private IEnumerable<(string Json, EventBatch Batch, IReadOnlyList<AcceptedEvent> Events)> Chunk(List<AcceptedEvent> events, DateTimeOffset acceptedAt)
     {
         // Greedy packing by serialised size; a single event is far below any queue's limit (ids and context are capped).
         var current = new List<AcceptedEvent>();
@@ -118,7 +163,7 @@ public sealed class EventIngestionService(IEventQueue queue, IOptions<FuncRecOpt
             var eventSize = Encoding.UTF8.GetByteCount(JsonSerializer.Serialize(e, Json)) + 1;
             if (current.Count > 0 && size + eventSize > queue.MaxMessageBytes)
             {
-                yield return (Serialize(current, acceptedAt), current);
+                yield return Pack(current, acceptedAt);
                 current = [];
                 size = 128;
             }
@@ -129,10 +174,13 @@ public sealed class EventIngestionService(IEventQueue queue, IOptions<FuncRecOpt
 
         if (current.Count > 0)
         {
-            yield return (Serialize(current, acceptedAt), current);
+            yield return Pack(current, acceptedAt);
         }
     }
 
-    private static string Serialize(List<AcceptedEvent> events, DateTimeOffset acceptedAt)
-        => JsonSerializer.Serialize(new EventBatch { BatchId = Guid.NewGuid().ToString("N"), AcceptedAt = acceptedAt, Events = events }, Json);
+    private static (string Json, EventBatch Batch, IReadOnlyList<AcceptedEvent> Events) Pack(List<AcceptedEvent> events, DateTimeOffset acceptedAt)
+    {
+        var batch = new EventBatch { BatchId = Guid.NewGuid().ToString("N"), AcceptedAt = acceptedAt, Events = events };
+        return (JsonSerializer.Serialize(batch, Json), batch, events);
+    }
 }

@@ -53,6 +53,50 @@ public abstract class EventQueueContract : PortContract
     }
 
     [Fact]
+    public async Task Held_message_is_hidden_from_consumers_and_gone_once_its_producer_removes_it()
+    {
+        var held = await Queue.EnqueueHeldAsync("h1", Lease, Cancellation);
+
+        Assert.Empty(await Receiver.ReceiveAsync(10, Lease, Cancellation));
+        Assert.Equal(1, await Queue.CountAsync(Cancellation));
+
+        await Queue.RemoveHeldAsync(held, Cancellation);
+
+        Assert.Equal(0, await Queue.CountAsync(Cancellation));
+        Assert.Empty(await Receiver.ReceiveAsync(10, Lease, Cancellation));
+    }
+
+    [Fact]
+    public async Task Held_message_its_producer_never_removes_reaches_a_consumer_when_the_hold_ends()
+    {
+        await Queue.EnqueueHeldAsync("h1", TimeSpan.FromSeconds(1), Cancellation);
+        Assert.Empty(await Receiver.ReceiveAsync(10, Lease, Cancellation));
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5), Cancellation);
+        var message = Assert.Single(await Receiver.ReceiveAsync(10, Lease, Cancellation));
+
+        Assert.Equal("h1", message.Body);
+        Assert.Equal(1, message.DequeueCount);
+    }
+
+    [Fact]
+    public async Task Removing_a_held_message_a_consumer_has_received_leaves_it_to_that_consumer()
+    {
+        var held = await Queue.EnqueueHeldAsync("h1", TimeSpan.FromSeconds(1), Cancellation);
+        await Task.Delay(TimeSpan.FromSeconds(1.5), Cancellation);
+        var message = Assert.Single(await Receiver.ReceiveAsync(10, TimeSpan.FromSeconds(1), Cancellation));
+
+        await Queue.RemoveHeldAsync(held, Cancellation);
+
+        // Still there for the consumer: if it failed now, the message would come back, and completing works.
+        await Task.Delay(TimeSpan.FromSeconds(1.3), Cancellation);
+        var again = Assert.Single(await Receiver.ReceiveAsync(10, Lease, Cancellation));
+        Assert.Equal(message.Id, again.Id);
+        await Receiver.CompleteAsync(again, Cancellation);
+        Assert.Equal(0, await Queue.CountAsync(Cancellation));
+    }
+
+    [Fact]
     public async Task Completed_message_is_gone()
     {
         await Queue.EnqueueAsync("m1", Cancellation);

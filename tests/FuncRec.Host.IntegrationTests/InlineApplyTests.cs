@@ -1,0 +1,92 @@
+using System.Text.Json;
+using FuncRec.Application.Options;
+using FuncRec.Application.Ports;
+using FuncRec.Application.Services;
+using FuncRec.Embedded;
+using FuncRec.Host.IntegrationTests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace FuncRec.Host.IntegrationTests;
+
+/// <summary>
+/// A small post (what an app sends when a user just did something) is stored, applied in the request and then taken
+/// off the queue, so the app's next call sees it; a bigger one goes through the queue consumer; and a small post that
+/// cannot be applied in the request is still applied, by a consumer once its hold ends, and only once.
+/// </summary>
+public sealed class InlineApplyTests
+{
+    [Fact]
+    public async Task ASmallPostIsAppliedBeforeItsAnswerAndABigOneGoesThroughTheConsumer()
+    {
+        using var directory = new TemporaryDirectory("inline");
+        await using var host = await InProcessHost.StartAsync(directory.Path, HostSettings.Fast(("FuncRec:Ingest:ApplyInlineMaxEvents", "3")));
+
+        var small = await host.Client.PostEventsAsync([new("s1", "alice", "i1"), new("s2", "alice", "i2"), new("s3", "alice", "i3")]);
+
+        Assert.Equal(3, small.GetProperty("applied").GetInt32());
+        Assert.Equal(3, await host.Client.EventCountAsync("alice"));
+        Assert.Equal(0, await host.Get<SqliteEventQueue>().CountAsync(CancellationToken.None));
+
+        var big = await host.Client.PostEventsAsync(Enumerable.Range(0, 4).Select(i => new TestEvent($"b{i}", "bob", $"i{i}")));
+
+        Assert.Equal(4, big.GetProperty("accepted").GetInt32());
+        Assert.Equal(0, big.GetProperty("applied").GetInt32());
+        await host.Client.WaitForQueueDrainedAsync();
+        Assert.Equal(4, await host.Client.EventCountAsync("bob"));
+
+        // A retry of the small post, applied in the request again, changes nothing.
+        var retry = await host.Client.PostEventsAsync([new("s1", "alice", "i1"), new("s2", "alice", "i2"), new("s3", "alice", "i3")]);
+        Assert.Equal(3, retry.GetProperty("applied").GetInt32());
+        Assert.Equal(3, await host.Client.EventCountAsync("alice"));
+    }
+
+    [Fact]
+    public async Task ASmallPostThatFailsToApplyInTheRequestIsAppliedOnceByAConsumerWhenItsHoldEnds()
+    {
+        using var directory = new TemporaryDirectory("inline-failure");
+        await using var app = InProcessHost.Build(directory.Path, HostSettings.Fast());
+        var services = app.Services;
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var options = services.GetRequiredService<IOptions<FuncRecOptions>>();
+        var queue = new SqliteEventQueue(services.GetRequiredService<SqliteDatabase>(), Options.Create(new EmbeddedOptions { DataDirectory = directory.Path }), clock);
+        var failing = new FailingUserStore(services.GetRequiredService<IUserStore>(), failingUserId: "unreachable");
+        var ingestion = new EventIngestionService(queue, Processor(services, failing, clock), options, clock, NullLogger<EventIngestionService>.Instance);
+
+        using var body = JsonDocument.Parse("""
+            [{"eventId":"f1","userId":"bystander","itemId":"i1","type":"click"},
+             {"eventId":"f2","userId":"unreachable","itemId":"i2","type":"click"}]
+            """);
+        var result = await ingestion.IngestAsync(body.RootElement, CancellationToken.None);
+
+        // Accepted (stored), not applied: the unreachable user's store failed. The bystander's event did apply.
+        Assert.Equal((2, 0), (result.Accepted, result.Applied));
+        Assert.Equal(1, failing.Failures);
+        Assert.Equal(1, await queue.CountAsync(CancellationToken.None));
+        Assert.Empty(await queue.ReceiveAsync(10, TimeSpan.FromSeconds(30), CancellationToken.None));
+
+        clock.Advance(TimeSpan.FromSeconds(options.Value.Ingest.InlineHoldSeconds + 1));
+        var consumer = new QueueConsumer(queue, Processor(services, services.GetRequiredService<IUserStore>(), clock), new QueueConsumerOptions(), NullLogger<QueueConsumer>.Instance);
+        var message = Assert.Single(await queue.ReceiveAsync(10, TimeSpan.FromSeconds(30), CancellationToken.None));
+        await consumer.HandleAsync(message, CancellationToken.None);
+
+        var store = services.GetRequiredService<IUserStore>();
+        Assert.Equal(1, (await store.GetAsync("bystander", CancellationToken.None))!.Value.EventCount);
+        Assert.Equal(1, (await store.GetAsync("unreachable", CancellationToken.None))!.Value.EventCount);
+        Assert.Equal(0, await queue.CountAsync(CancellationToken.None));
+        InProcessHost.ReleaseDatabase(services);
+    }
+
+    private static EventBatchProcessor Processor(IServiceProvider services, IUserStore users, TimeProvider clock) => new(
+        users,
+        services.GetRequiredService<IItemStore>(),
+        services.GetRequiredService<IEventLog>(),
+        services.GetRequiredService<IModelRegistry>(),
+        services.GetRequiredService<ModelHost>(),
+        services.GetRequiredService<OnlineLearningService>(),
+        services.GetRequiredService<PopularityService>(),
+        services.GetRequiredService<IOptions<FuncRecOptions>>(),
+        clock,
+        NullLogger<EventBatchProcessor>.Instance);
+}
