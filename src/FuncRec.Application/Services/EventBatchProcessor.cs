@@ -169,7 +169,8 @@ public sealed class EventBatchProcessor(
             outcomes.Sum(o => o.Dropped),
             groups.Length,
             drift);
-        logger.LogInformation(
+        // Debug: one line per batch would cost the console host more than applying small batches does.
+        logger.LogDebug(
             "Applied batch {BatchId}: {Applied} applied, {Duplicates} duplicates, {Dropped} dropped for {Users} users",
             batch.BatchId, outcome.Applied, outcome.Duplicates, outcome.Dropped, outcome.Users);
         return outcome;
@@ -215,7 +216,7 @@ public sealed class EventBatchProcessor(
             }
         }
 
-        var applied = AppliedBy(document);
+        var applied = new AppliedWindow(document);
         var tag = BatchTag(batch.BatchId);
         var fresh = new List<AcceptedEvent>();
         var logged = new HashSet<string>(StringComparer.Ordinal);
@@ -249,7 +250,7 @@ public sealed class EventBatchProcessor(
 
             if (!e.GeneratedId)
             {
-                applied[e.EventId] = tag;
+                applied.Add(e.EventId, tag);
             }
 
             fresh.Add(e);
@@ -339,22 +340,30 @@ public sealed class EventBatchProcessor(
         return (updated, losses);
     }
 
-    /// <summary>Applied event id → tag of the batch that applied it (empty when a document predates the tags).</summary>
-    private static Dictionary<string, string> AppliedBy(UserDocument? document)
+    /// <summary>
+    /// Applied event id → tag of the batch that applied it (empty when a document predates the tags), over the
+    /// user's id window plus the ids this batch adds. A batch brings a user one or a few events, so scanning the
+    /// window for each is cheaper than building a dictionary of all of it on every batch.
+    /// </summary>
+    private struct AppliedWindow(UserDocument? document)
     {
-        var applied = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (document is null)
+        private readonly List<string>? _ids = document?.AppliedEventIds;
+        private readonly List<string>? _tags = document is not null && document.AppliedEventBatches.Count == document.AppliedEventIds.Count ? document.AppliedEventBatches : null;
+        private Dictionary<string, string>? _added;
+
+        public readonly bool TryGetValue(string eventId, out string tag)
         {
-            return applied;
+            if (_added is not null && _added.TryGetValue(eventId, out tag!))
+            {
+                return true;
+            }
+
+            var index = _ids?.LastIndexOf(eventId) ?? -1;
+            tag = index < 0 ? string.Empty : _tags?[index] ?? string.Empty;
+            return index >= 0;
         }
 
-        var tagged = document.AppliedEventBatches.Count == document.AppliedEventIds.Count;
-        for (var i = 0; i < document.AppliedEventIds.Count; i++)
-        {
-            applied[document.AppliedEventIds[i]] = tagged ? document.AppliedEventBatches[i] : string.Empty;
-        }
-
-        return applied;
+        public void Add(string eventId, string tag) => (_added ??= new Dictionary<string, string>(StringComparer.Ordinal))[eventId] = tag;
     }
 
     /// <summary>8 hex digits of a stable hash of the batch id: small in the document, collisions negligible between a user's batches.</summary>

@@ -110,7 +110,7 @@ public sealed class EventIngestionService(IEventQueue queue, EventBatchProcessor
             }
         }
 
-        logger.LogInformation("Accepted {Accepted} of {Received} events in {Messages} messages ({Applied} applied in the request)", stored.Count, count, messages, applied);
+        logger.LogDebug("Accepted {Accepted} of {Received} events in {Messages} messages ({Applied} applied in the request)", stored.Count, count, messages, applied);
         return new IngestResult(count, stored.Count, stored, rejected.OrderBy(r => r.Index).ToArray(), messages, applied);
     }
 
