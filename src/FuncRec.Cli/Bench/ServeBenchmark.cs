@@ -317,7 +317,6 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
         return LoadGenerator.FromJson(line);
     }
 
-    /// <summary>Posts one event for a (user, item) and polls its score every 2 ms until it changes; repeats.</summary>
     /// <summary>
     /// Probes alternate between the probe — a post of the one event, which the service applies in the
     /// request — and the same event inside a post of 11 (the probe plus 10 for other users), which goes through the

@@ -39,11 +39,12 @@ public static class BenchServeCommand
         var duration = new Option<double>("--duration") { DefaultValueFactory = _ => 20 };
         var users = new Option<int>("--users") { DefaultValueFactory = _ => 10_000 };
         var items = new Option<int>("--items") { DefaultValueFactory = _ => 10_000 };
-        var load = new Command("load", "(used by bench serve) Drive an HTTP endpoint with a closed-loop load and print the result as JSON.") { url, pattern, concurrency, warmup, duration, users, items };
+        var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 7, Description = "Seeds users, items and event ids (another seed posts events never seen before)." };
+        var load = new Command("load", "(used by bench serve) Drive an HTTP endpoint with a closed-loop load and print the result as JSON.") { url, pattern, concurrency, warmup, duration, users, items, seed };
         load.Hidden = true;
         load.SetAction(async (parse, cancellationToken) =>
         {
-            var result = await LoadGenerator.RunAsync(new Uri(parse.GetValue(url)!), parse.GetValue(pattern)!, parse.GetValue(concurrency), TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(users), parse.GetValue(items), 7, cancellationToken);
+            var result = await LoadGenerator.RunAsync(new Uri(parse.GetValue(url)!), parse.GetValue(pattern)!, parse.GetValue(concurrency), TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(users), parse.GetValue(items), parse.GetValue(seed), cancellationToken);
             Console.WriteLine(LoadGenerator.ToJson(result));
             return 0;
         });
