@@ -55,27 +55,7 @@ public static class DataCommands
                 await profiles.PutItemAsync(item.Id, new Dictionary<string, FeatureValue>(item.Fields), cancellationToken);
             }
 
-            var ingestion = app.Services.GetRequiredService<EventIngestionService>();
-            var accepted = 0;
-            var rejected = 0;
-            foreach (var chunk in data.Events.Chunk(ingestion.MaxEventsPerRequest))
-            {
-                using var document = JsonDocument.Parse(JsonSerializer.Serialize(chunk, ApiJson.Options));
-                var result = await ingestion.IngestAsync(document.RootElement, cancellationToken);
-                accepted += result.Accepted;
-                rejected += result.Rejected.Count;
-            }
-
-            // Apply what was queued here and now, so the data directory is ready to serve and train from.
-            var receiver = app.Services.GetRequiredService<IEventQueueReceiver>();
-            var consumer = app.Services.GetRequiredService<QueueConsumer>();
-            while (await app.Services.GetRequiredService<IEventQueue>().CountAsync(cancellationToken) > 0)
-            {
-                foreach (var message in await receiver.ReceiveAsync(16, TimeSpan.FromMinutes(5), cancellationToken))
-                {
-                    await consumer.HandleAsync(message, cancellationToken);
-                }
-            }
+            var (accepted, rejected) = await LocalApply.IngestAndApplyAsync(app.Services, data.Events, cancellationToken);
 
             Console.WriteLine($"Imported {data.Users.Count} users, {data.Items.Count} items, {accepted} events ({rejected} refused) into {parse.GetValue(dataDirectory)!.FullName}");
             return problems.Count == 0 && rejected == 0 ? 0 : 1;

@@ -17,8 +17,8 @@ using Microsoft.Extensions.Logging;
 namespace FuncRec.Cli.Demo;
 
 /// <summary>
-/// <c>funcrec demo</c>: starts the backend in this process on a loopback port, loads users and items through the
-/// API, posts the history, trains the first model with a fine-tune cycle, then replays the stream through the
+/// <c>funcrec demo</c>: loads users, items and the history into a new data directory, trains the first model with
+/// a fine-tune cycle, starts the backend in this process on a loopback port, then replays the stream through the
 /// real HTTP API (events go through the queue consumer, as in production). Before each event is posted, the
 /// recommendations the user would get now are checked for the item they are about to choose (recall@10), both
 /// from the live system and from a frozen copy of the starting model given the same inputs.
@@ -50,23 +50,24 @@ public sealed class DemoRunner(DemoScenario scenario, string outputDirectory, bo
             ["FuncRec:Online:RecentEvents"] = RecentCap.ToString(CultureInfo.InvariantCulture),
         };
         await using var app = LocalHost.Build(dataDirectory, "http://127.0.0.1:0", settings, LogLevel.Warning);
+        var clock = Stopwatch.StartNew();
+
+        // The history and the first model come before the backend starts (as `funcrec import` and an on-demand
+        // fine-tune would): applied in order with no scheduled cycle running meanwhile, so the starting model is
+        // the same in every run and only the stream depends on timing.
+        await PutProfilesAsync(app.Services, cancellationToken);
+        console.WriteLine($"  {scenario.Users.Count} users and {scenario.Items.Count} items loaded");
+        var histories = new Dictionary<string, List<(string Item, float Value)>>(StringComparer.Ordinal);
+        await LocalApply.IngestAndApplyAsync(app.Services, scenario.History.Select(e => new { userId = e.UserId, itemId = e.ItemId, type = e.Type, value = e.Value }), cancellationToken);
+        Remember(histories, scenario.History);
+        console.WriteLine($"  {scenario.History.Count} history events ingested and applied ({clock.Elapsed.TotalSeconds:F1} s)");
+        var outcome = await app.Services.GetRequiredService<FineTuneService>().RunAsync("first model", force: true, cancellationToken);
+        console.WriteLine($"  first model: {outcome.Decision} ({outcome.Reason})");
+
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         using var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(5) };
         console.WriteLine($"FuncRec demo on {scenario.Name}: backend at {address}, data in {dataDirectory}");
-
-        var clock = Stopwatch.StartNew();
-        await PutProfilesAsync(http, cancellationToken);
-        console.WriteLine($"  {scenario.Users.Count} users and {scenario.Items.Count} items loaded through PUT /api/users and /api/items");
-
-        var histories = new Dictionary<string, List<(string Item, float Value)>>(StringComparer.Ordinal);
-        await PostAsync(http, scenario.History, histories, cancellationToken);
-        await WaitForQueueAsync(http, cancellationToken);
-        console.WriteLine($"  {scenario.History.Count} history events posted and applied ({clock.Elapsed.TotalSeconds:F1} s)");
-
-        var first = await http.PostAsync("api/models/fine-tune", null, cancellationToken);
-        var outcome = await first.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-        console.WriteLine($"  first model: {outcome.GetProperty("decision").GetString()} ({outcome.GetProperty("reason").GetString()})");
         var host = app.Services.GetRequiredService<ModelHost>();
         await host.RefreshAsync(cancellationToken);
         var start = host.Current ?? throw new InvalidOperationException("The first fine-tune did not produce a model.");
@@ -153,12 +154,18 @@ public sealed class DemoRunner(DemoScenario scenario, string outputDirectory, bo
         return summary;
     }
 
-    private async Task PutProfilesAsync(HttpClient http, CancellationToken cancellationToken)
+    private async Task PutProfilesAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        await Parallel.ForEachAsync(scenario.Items, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (item, token) =>
-            (await http.PutAsJsonAsync($"api/items/{Uri.EscapeDataString(item.Id)}", new { features = item.Fields }, ApiJson.Options, token)).EnsureSuccessStatusCode());
-        await Parallel.ForEachAsync(scenario.Users, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (user, token) =>
-            (await http.PutAsJsonAsync($"api/users/{Uri.EscapeDataString(user.Id)}", new { features = user.Fields }, ApiJson.Options, token)).EnsureSuccessStatusCode());
+        var profiles = services.GetRequiredService<ProfileService>();
+        foreach (var item in scenario.Items)
+        {
+            await profiles.PutItemAsync(item.Id, new Dictionary<string, FeatureValue>(item.Fields), cancellationToken);
+        }
+
+        foreach (var user in scenario.Users)
+        {
+            await profiles.PutUserAsync(user.Id, new Dictionary<string, FeatureValue>(user.Fields), cancellationToken);
+        }
     }
 
     private static async Task PostAsync(HttpClient http, IReadOnlyList<DemoEvent> events, Dictionary<string, List<(string Item, float Value)>> histories, CancellationToken cancellationToken)
@@ -168,15 +175,21 @@ public sealed class DemoRunner(DemoScenario scenario, string outputDirectory, bo
             var body = chunk.Select(e => new { userId = e.UserId, itemId = e.ItemId, type = e.Type, value = e.Value }).ToArray();
             var response = await http.PostAsJsonAsync("api/events", body, cancellationToken);
             response.EnsureSuccessStatusCode();
-            foreach (var e in chunk)
+            Remember(histories, chunk);
+        }
+    }
+
+    /// <summary>The demo's own record of what each user has seen (to exclude it when checking recommendations).</summary>
+    private static void Remember(Dictionary<string, List<(string Item, float Value)>> histories, IEnumerable<DemoEvent> events)
+    {
+        foreach (var e in events)
+        {
+            var history = histories.TryGetValue(e.UserId, out var list) ? list : histories[e.UserId] = [];
+            history.RemoveAll(h => h.Item == e.ItemId);
+            history.Add((e.ItemId, e.Value ?? 1f));
+            if (history.Count > RecentCap)
             {
-                var history = histories.TryGetValue(e.UserId, out var list) ? list : histories[e.UserId] = [];
-                history.RemoveAll(h => h.Item == e.ItemId);
-                history.Add((e.ItemId, e.Value ?? 1f));
-                if (history.Count > RecentCap)
-                {
-                    history.RemoveAt(0);
-                }
+                history.RemoveAt(0);
             }
         }
     }

@@ -108,7 +108,7 @@ public sealed partial class ServeProcess : IAsyncDisposable
     }
 
     /// <summary>funcrec.dll beside the test assembly (the CLI is a project reference), else in the CLI's own build output.</summary>
-    private static string FuncRecDll()
+    internal static string FuncRecDll()
     {
         var beside = Path.Combine(AppContext.BaseDirectory, "funcrec.dll");
         if (File.Exists(beside) && File.Exists(Path.Combine(AppContext.BaseDirectory, "funcrec.runtimeconfig.json")))

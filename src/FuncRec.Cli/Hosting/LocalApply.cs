@@ -1,0 +1,45 @@
+using System.Text.Json;
+using FuncRec.Application.Ports;
+using FuncRec.Application.Services;
+using FuncRec.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FuncRec.Cli.Hosting;
+
+/// <summary>
+/// Brings a history into a local data directory whose host is built but not started (no queue consumer runs):
+/// each chunk of events goes through the ingestion service — validated and queued exactly as a post would be — and
+/// is applied at once, in order, before the next. Used by <c>funcrec import</c> and by the demo's history.
+/// </summary>
+public static class LocalApply
+{
+    /// <summary>Ingests and applies <paramref name="events"/> (objects in the API's event shape); returns the counts accepted and refused.</summary>
+    public static async Task<(int Accepted, int Rejected)> IngestAndApplyAsync<T>(IServiceProvider services, IEnumerable<T> events, CancellationToken cancellationToken)
+    {
+        var ingestion = services.GetRequiredService<EventIngestionService>();
+        var queue = services.GetRequiredService<IEventQueue>();
+        var receiver = services.GetRequiredService<IEventQueueReceiver>();
+        var consumer = services.GetRequiredService<QueueConsumer>();
+        var accepted = 0;
+        var rejected = 0;
+        foreach (var chunk in events.Chunk(ingestion.MaxEventsPerRequest))
+        {
+            using var document = JsonDocument.Parse(JsonSerializer.Serialize(chunk, ApiJson.Options));
+            var result = await ingestion.IngestAsync(document.RootElement, cancellationToken);
+            accepted += result.Accepted;
+            rejected += result.Rejected.Count;
+
+            // Applied before the next chunk: the queue's backlog bound (backpressure) would otherwise wait for a
+            // consumer that is not running, and the event log keeps the history's order.
+            while (await queue.CountAsync(cancellationToken) > 0)
+            {
+                foreach (var message in await receiver.ReceiveAsync(16, TimeSpan.FromMinutes(5), cancellationToken))
+                {
+                    await consumer.HandleAsync(message, cancellationToken);
+                }
+            }
+        }
+
+        return (accepted, rejected);
+    }
+}
