@@ -30,7 +30,8 @@ public sealed record FineTuneOutcome(
 /// the newest batches that the challenger did not train on, and publish the challenger as a new immutable version
 /// only if it is finite and not worse; then flip the active pointer with a compare-and-swap, so a cycle that
 /// overlaps another instance's, or crashes, leaves the active model as it was. Before any model exists, the first
-/// cycle with enough events trains one from scratch and must beat popularity. The learning rate and the amount of
+/// cycle with enough events trains one from scratch; it is measured against popularity (recorded in the manifest)
+/// and published if it is sound, since only a model can personalise and learn online. The learning rate and the amount of
 /// data a cycle waits for adapt from each outcome; a drift alarm asks for a cycle early.
 /// </summary>
 public sealed class FineTuneService(
