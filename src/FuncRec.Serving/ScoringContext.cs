@@ -23,12 +23,21 @@ internal sealed class ScoringContext : IDisposable
     private readonly OrtValue _noCandidates;
     private readonly List<OrtValue> _callValues = [];
 
-    private long[] _rows = Pinned<long>(64);
-    private float[] _weights = Pinned<float>(64);
+    // The user's rows and weights are bound once at a fixed, padded length (unused slots: row 0 with weight 0, which
+    // add nothing), so a call copies into them instead of creating tensors; they grow when a user has more rows.
+    private long[] _rows = [];
+    private float[] _weights = [];
+    private OrtValue? _rowsValue;
+    private OrtValue? _weightsValue;
+    private int _lastUserRows;
+
+    // The top-k outputs are reused while k stays the same (it nearly always does).
+    private OrtValue? _topScoresValue;
+    private OrtValue? _topIndicesValue;
     private long[] _candidates = Pinned<long>(64);
     private float[] _candidateScores = Pinned<float>(64);
-    private float[] _topScores = Pinned<float>(64);
-    private long[] _topIndices = Pinned<long>(64);
+    private float[] _topScores = [];
+    private long[] _topIndices = [];
 
     // All zeros between calls: a call marks its exclusions and clears exactly those afterwards.
     private float[] _exclude = Pinned<float>(1);
@@ -100,11 +109,7 @@ internal sealed class ScoringContext : IDisposable
             BindUser(user, onlineVector, onlineBias);
             _topK[0] = take;
             _binding.BindInput(G.Candidates, _noCandidates);
-            EnsureCapacity(ref _topScores, take);
-            EnsureCapacity(ref _topIndices, take);
-            _binding.ClearBoundOutputs();
-            _binding.BindOutput(G.TopScores, CallValue(Tensor(_topScores, take)));
-            _binding.BindOutput(G.TopIndices, CallValue(Tensor(_topIndices, take)));
+            BindTopOutputs(take);
             _session.RunWithBinding(_runOptions, _binding);
             for (var i = 0; i < take; i++)
             {
@@ -139,6 +144,10 @@ internal sealed class ScoringContext : IDisposable
     {
         ReleaseCallValues();
         UnbindCatalog();
+        _rowsValue?.Dispose();
+        _weightsValue?.Dispose();
+        _topScoresValue?.Dispose();
+        _topIndicesValue?.Dispose();
         foreach (var value in _ownedValues)
         {
             value.Dispose();
@@ -181,14 +190,34 @@ internal sealed class ScoringContext : IDisposable
     {
         var rows = user.Rows;
         var count = rows.Length;
-        EnsureCapacity(ref _rows, count);
-        EnsureCapacity(ref _weights, count);
+        if (_rowsValue is null || count > _rows.Length)
+        {
+            _rowsValue?.Dispose();
+            _weightsValue?.Dispose();
+            var capacity = Math.Max(64, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)count));
+            _rows = Pinned<long>(capacity);
+            _weights = Pinned<float>(capacity);
+            _rowsValue = Tensor(_rows, capacity);
+            _weightsValue = Tensor(_weights, capacity);
+            _binding.BindInput(G.UserRows, _rowsValue);
+            _binding.BindInput(G.UserWeights, _weightsValue);
+            _lastUserRows = 0;
+        }
+
         for (var i = 0; i < count; i++)
         {
             _rows[i] = rows[i];
         }
 
         user.Weights.CopyTo(_weights);
+        if (_lastUserRows > count)
+        {
+            // The previous user's extra rows would still count: clear them back to the neutral padding.
+            _rows.AsSpan(count, _lastUserRows - count).Clear();
+            _weights.AsSpan(count, _lastUserRows - count).Clear();
+        }
+
+        _lastUserRows = count;
         if (onlineVector.IsEmpty)
         {
             _onlineVector.AsSpan().Clear();
@@ -199,8 +228,23 @@ internal sealed class ScoringContext : IDisposable
         }
 
         _onlineBias[0] = onlineBias;
-        _binding.BindInput(G.UserRows, CallValue(Tensor(_rows, count)));
-        _binding.BindInput(G.UserWeights, CallValue(Tensor(_weights, count)));
+    }
+
+    private void BindTopOutputs(int take)
+    {
+        if (_topScoresValue is null || _topScores.Length != take)
+        {
+            _topScoresValue?.Dispose();
+            _topIndicesValue?.Dispose();
+            _topScores = Pinned<float>(take);
+            _topIndices = Pinned<long>(take);
+            _topScoresValue = Tensor(_topScores, take);
+            _topIndicesValue = Tensor(_topIndices, take);
+        }
+
+        _binding.ClearBoundOutputs();
+        _binding.BindOutput(G.TopScores, _topScoresValue);
+        _binding.BindOutput(G.TopIndices, _topIndicesValue!);
     }
 
     /// <summary>Binds a snapshot's arrays in place; kept bound while callers use the same snapshot.</summary>

@@ -64,6 +64,39 @@ public sealed class OnnxScorerTests
     }
 
     [Fact]
+    public void A_user_with_more_rows_than_the_bound_inputs_hold_and_then_a_short_one_both_score_exactly()
+    {
+        // The scorer binds the user's rows once at a padded length and reuses them: a long user must grow them,
+        // and the next, shorter user must not inherit the long one's extra rows.
+        var world = RandomWorld.Create(5, 16, LossKind.Bpr, null);
+        var catalog = world.BuildCatalog().Current;
+        using var scorer = new OnnxScorer(world.Export(), world.Model);
+        var rows = world.Model.UserTable.Rows;
+        var longUser = new FeatureVector();
+        for (var i = 0; i < 150; i++)
+        {
+            longUser.Add(world.Next(rows), 0.05f);
+        }
+
+        var shortUser = world.RandomRequestUser();
+        var candidates = Enumerable.Range(0, catalog.Count).ToArray();
+
+        foreach (var user in new[] { shortUser, longUser, shortUser })
+        {
+            var scores = scorer.ScoreCandidates(user, [], 0f, catalog, candidates);
+            var top = scorer.TopK(user, [], 0f, catalog, 5);
+
+            var reference = world.ReferenceScores(user, [], 0f, world.Items.Profiles);
+            for (var i = 0; i < candidates.Length; i++)
+            {
+                Assert.Equal(reference[i], scores[i], Tolerance);
+            }
+
+            AssertIsTopK(reference, top, 5, excluded: []);
+        }
+    }
+
+    [Fact]
     public void Rows_outside_the_exported_table_count_for_nothing()
     {
         var world = RandomWorld.Create(5, 16);

@@ -41,14 +41,12 @@ public sealed class RecommendationService(
         }
 
         var user = Active(await users.GetAsync(userId, cancellationToken));
-        var seen = excludeSeen && user is not null
-            ? user.Recent.Select(r => r.ItemId).ToHashSet(StringComparer.Ordinal)
-            : new HashSet<string>(StringComparer.Ordinal);
+        IReadOnlyList<RecentInteraction> seen = excludeSeen && user is not null ? user.Recent : [];
         using var lease = host.Acquire();
         var model = lease.Model;
         if (model is null)
         {
-            var top = popularity.Top(k, seen, category, host.ItemDirectory);
+            var top = popularity.Top(k, seen.Select(r => r.ItemId).ToHashSet(StringComparer.Ordinal), category, host.ItemDirectory);
             return new RecommendationResult(userId, null, "popularity", top.Select(t => new ScoredItemResult(t.ItemId, t.Count)).ToArray());
         }
 
@@ -56,8 +54,20 @@ public sealed class RecommendationService(
         var features = new FeatureVector();
         UserFeatures.Encode(model, user, context, features);
         var (vector, bias) = online.Served(online.StateFor(model, user));
-        var excluded = seen.Select(catalog.IndexOf).Where(i => i >= 0).ToArray();
-        var items = model.Scorer.TopK(features, vector, bias, catalog, k, excluded, category);
+
+        // Indices of the seen items the catalog knows (a repeated one is marked once by the scorer).
+        Span<int> excluded = seen.Count <= 256 ? stackalloc int[seen.Count] : new int[seen.Count];
+        var excludedCount = 0;
+        foreach (var interaction in seen)
+        {
+            var index = catalog.IndexOf(interaction.ItemId);
+            if (index >= 0)
+            {
+                excluded[excludedCount++] = index;
+            }
+        }
+
+        var items = model.Scorer.TopK(features, vector, bias, catalog, k, excluded[..excludedCount], category);
         var strategy = user is null ? "cold-start" : "model";
         return new RecommendationResult(userId, model.Version, strategy, items.Select(i => new ScoredItemResult(i.Id, model.Model.Clip(i.Score))).ToArray());
     }
