@@ -50,9 +50,9 @@ public sealed class InlineApplyTests
         var services = app.Services;
         var clock = new ManualClock(DateTimeOffset.UtcNow);
         var options = services.GetRequiredService<IOptions<FuncRecOptions>>();
-        var queue = new SqliteEventQueue(services.GetRequiredService<SqliteDatabase>(), Options.Create(new EmbeddedOptions { DataDirectory = directory.Path }), clock);
+        var queue = TestProcessors.Queue(services, directory.Path, clock);
         var failing = new FailingUserStore(services.GetRequiredService<IUserStore>(), failingUserId: "unreachable");
-        var ingestion = new EventIngestionService(queue, Processor(services, failing, clock), options, clock, NullLogger<EventIngestionService>.Instance);
+        var ingestion = new EventIngestionService(queue, TestProcessors.Processor(services, failing, clock), options, clock, NullLogger<EventIngestionService>.Instance);
 
         using var body = JsonDocument.Parse("""
             [{"eventId":"f1","userId":"bystander","itemId":"i1","type":"click"},
@@ -67,7 +67,7 @@ public sealed class InlineApplyTests
         Assert.Empty(await queue.ReceiveAsync(10, TimeSpan.FromSeconds(30), CancellationToken.None));
 
         clock.Advance(TimeSpan.FromSeconds(options.Value.Ingest.InlineHoldSeconds + 1));
-        var consumer = new QueueConsumer(queue, Processor(services, services.GetRequiredService<IUserStore>(), clock), new QueueConsumerOptions(), NullLogger<QueueConsumer>.Instance);
+        var consumer = new QueueConsumer(queue, TestProcessors.Processor(services, services.GetRequiredService<IUserStore>(), clock), new QueueConsumerOptions(), NullLogger<QueueConsumer>.Instance);
         var message = Assert.Single(await queue.ReceiveAsync(10, TimeSpan.FromSeconds(30), CancellationToken.None));
         await consumer.HandleAsync(message, CancellationToken.None);
 
@@ -77,16 +77,4 @@ public sealed class InlineApplyTests
         Assert.Equal(0, await queue.CountAsync(CancellationToken.None));
         InProcessHost.ReleaseDatabase(services);
     }
-
-    private static EventBatchProcessor Processor(IServiceProvider services, IUserStore users, TimeProvider clock) => new(
-        users,
-        services.GetRequiredService<IItemStore>(),
-        services.GetRequiredService<IEventLog>(),
-        services.GetRequiredService<IModelRegistry>(),
-        services.GetRequiredService<ModelHost>(),
-        services.GetRequiredService<OnlineLearningService>(),
-        services.GetRequiredService<PopularityService>(),
-        services.GetRequiredService<IOptions<FuncRecOptions>>(),
-        clock,
-        NullLogger<EventBatchProcessor>.Instance);
 }

@@ -62,19 +62,9 @@ public sealed class PoisonMessageTests
         await using var app = InProcessHost.Build(directory.Path, HostSettings.Fast());
         var services = app.Services;
         var clock = new ManualClock(DateTimeOffset.UtcNow);
-        var queue = new SqliteEventQueue(services.GetRequiredService<SqliteDatabase>(), Options.Create(new EmbeddedOptions { DataDirectory = directory.Path }), clock);
+        var queue = TestProcessors.Queue(services, directory.Path, clock);
         var users = new FailingUserStore(services.GetRequiredService<IUserStore>(), failingUserId: "unreachable");
-        var processor = new EventBatchProcessor(
-            users,
-            services.GetRequiredService<IItemStore>(),
-            services.GetRequiredService<IEventLog>(),
-            services.GetRequiredService<IModelRegistry>(),
-            services.GetRequiredService<ModelHost>(),
-            services.GetRequiredService<OnlineLearningService>(),
-            services.GetRequiredService<PopularityService>(),
-            services.GetRequiredService<IOptions<FuncRecOptions>>(),
-            clock,
-            NullLogger<EventBatchProcessor>.Instance);
+        var processor = TestProcessors.Processor(services, users, clock);
         var consumer = new QueueConsumer(queue, processor, new QueueConsumerOptions { MaxDequeueCount = 3 }, NullLogger<QueueConsumer>.Instance);
 
         var failing = JsonSerializer.Serialize(Batch("failing", ("failing-1", "bystander"), ("failing-2", "unreachable"), ("failing-3", "bystander")), Json);
