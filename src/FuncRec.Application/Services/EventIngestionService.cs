@@ -119,17 +119,28 @@ public sealed class EventIngestionService(IEventQueue queue, EventBatchProcessor
     {
         // Not the request's token: once stored, the batch should be applied even if the client hangs up, and a
         // half-applied batch would only be finished later by a consumer (applying is idempotent either way).
+        BatchOutcome outcome;
         try
         {
-            var outcome = await processor.ApplyAsync(batch, CancellationToken.None);
-            await queue.RemoveHeldAsync(held, CancellationToken.None);
-            return outcome.Events;
+            outcome = await processor.ApplyAsync(batch, CancellationToken.None);
         }
         catch (Exception exception)
         {
             logger.LogWarning(exception, "Batch {BatchId} could not be applied in the request; a consumer applies it when its hold ends", batch.BatchId);
             return 0;
         }
+
+        try
+        {
+            await queue.RemoveHeldAsync(held, CancellationToken.None);
+        }
+        catch (Exception exception)
+        {
+            // Applied all the same: the consumer that receives the message when its hold ends finds nothing new.
+            logger.LogWarning(exception, "Batch {BatchId} was applied in the request but its held message could not be removed; a consumer will find it applied", batch.BatchId);
+        }
+
+        return outcome.Events;
     }
 
     private async Task WaitForRoomAsync(CancellationToken cancellationToken)
