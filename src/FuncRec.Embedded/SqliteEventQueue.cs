@@ -65,8 +65,11 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
 
     public Task<long> CountAsync(CancellationToken cancellationToken)
     {
+        // Held messages their producer is still applying are not waiting for consumers (nor part of their backlog);
+        // once a hold ends unremoved, the message counts.
         using var connection = database.Open();
-        var command = connection.Prepared("SELECT COUNT(*) FROM queue");
+        var command = connection.Prepared("SELECT COUNT(*) FROM queue WHERE NOT (dequeue_count = 0 AND visible_at > $now)");
+        command.Parameters.AddWithValue("$now", clock.GetUtcNow().UtcTicks);
         return Task.FromResult((long)command.ExecuteScalar()!);
     }
 

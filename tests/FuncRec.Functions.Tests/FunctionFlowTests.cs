@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure.Storage.Queues;
 using FuncRec.Application.Contracts;
 using FuncRec.Application.Ports;
+using FuncRec.Application.Services;
 using FuncRec.Functions.Functions;
 using FuncRec.TestSupport;
 using Microsoft.Azure.Functions.Worker;
@@ -102,6 +103,9 @@ public sealed class FunctionFlowTests(EmulatorFixture emulators)
     public async Task A_small_post_is_applied_in_the_request_on_Cosmos_and_its_held_message_removed()
     {
         await using var app = new FunctionsHarness(FunctionsHarness.Settings(emulators, "inline"));
+
+        // What the instance's refresh service does at start (the harness runs no hosted services).
+        await app.Services.GetRequiredService<ModelHost>().RefreshAsync(CancellationToken.None);
         var request = app.Request("POST", "/api/events", new[] { new { eventId = "x1", userId = "u1", itemId = "i1", type = "click" }, new { eventId = "x2", userId = "u1", itemId = "i2", type = "view" } });
 
         var (status, body) = await FunctionsHarness.ExecuteAsync(request, await app.Function<EventFunctions>().PostEvents(request));

@@ -23,11 +23,17 @@ public sealed class InlineApplyTests
         using var directory = new TemporaryDirectory("inline");
         await using var host = await InProcessHost.StartAsync(directory.Path, HostSettings.Fast(("FuncRec:Ingest:ApplyInlineMaxEvents", "3")));
 
+        // Posts are applied in the request once the instance has looked for its model (at start, in the background).
+        await Eventually.HoldsAsync(
+            async () => (await host.Client.GetJsonAsync("api/health")).GetProperty("lastModelRefresh").ValueKind == JsonValueKind.String,
+            TimeSpan.FromSeconds(30),
+            "the first model refresh");
+
         var small = await host.Client.PostEventsAsync([new("s1", "alice", "i1"), new("s2", "alice", "i2"), new("s3", "alice", "i3")]);
 
         Assert.Equal(3, small.GetProperty("applied").GetInt32());
         Assert.Equal(3, await host.Client.EventCountAsync("alice"));
-        Assert.Equal(0, await host.Get<SqliteEventQueue>().CountAsync(CancellationToken.None));
+        Assert.Equal(0, QueueRows(host));
 
         var big = await host.Client.PostEventsAsync(Enumerable.Range(0, 4).Select(i => new TestEvent($"b{i}", "bob", $"i{i}")));
 
@@ -52,7 +58,9 @@ public sealed class InlineApplyTests
         var options = services.GetRequiredService<IOptions<FuncRecOptions>>();
         var queue = TestProcessors.Queue(services, directory.Path, clock);
         var failing = new FailingUserStore(services.GetRequiredService<IUserStore>(), failingUserId: "unreachable");
-        var ingestion = new EventIngestionService(queue, TestProcessors.Processor(services, failing, clock), options, clock, NullLogger<EventIngestionService>.Instance);
+        var host = services.GetRequiredService<ModelHost>();
+        await host.RefreshAsync(CancellationToken.None);
+        var ingestion = new EventIngestionService(queue, TestProcessors.Processor(services, failing, clock), host, options, clock, NullLogger<EventIngestionService>.Instance);
 
         using var body = JsonDocument.Parse("""
             [{"eventId":"f1","userId":"bystander","itemId":"i1","type":"click"},
@@ -63,7 +71,8 @@ public sealed class InlineApplyTests
         // Accepted (stored), not applied: the unreachable user's store failed. The bystander's event did apply.
         Assert.Equal((2, 0), (result.Accepted, result.Applied));
         Assert.Equal(1, failing.Failures);
-        Assert.Equal(1, await queue.CountAsync(CancellationToken.None));
+        var store = services.GetRequiredService<IUserStore>();
+        Assert.Equal(1, (await store.GetAsync("bystander", CancellationToken.None))!.Value.EventCount);
         Assert.Empty(await queue.ReceiveAsync(10, TimeSpan.FromSeconds(30), CancellationToken.None));
 
         clock.Advance(TimeSpan.FromSeconds(options.Value.Ingest.InlineHoldSeconds + 1));
@@ -71,10 +80,57 @@ public sealed class InlineApplyTests
         var message = Assert.Single(await queue.ReceiveAsync(10, TimeSpan.FromSeconds(30), CancellationToken.None));
         await consumer.HandleAsync(message, CancellationToken.None);
 
-        var store = services.GetRequiredService<IUserStore>();
         Assert.Equal(1, (await store.GetAsync("bystander", CancellationToken.None))!.Value.EventCount);
         Assert.Equal(1, (await store.GetAsync("unreachable", CancellationToken.None))!.Value.EventCount);
         Assert.Equal(0, await queue.CountAsync(CancellationToken.None));
         InProcessHost.ReleaseDatabase(services);
+    }
+
+    [Fact]
+    public async Task ASmallPostAppliedInTheRequestWhoseHeldMessageCannotBeRemovedIsNotAppliedAgainByTheConsumer()
+    {
+        using var directory = new TemporaryDirectory("inline-remove-failure");
+        await using var app = InProcessHost.Build(directory.Path, HostSettings.Fast());
+        var services = app.Services;
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var options = services.GetRequiredService<IOptions<FuncRecOptions>>();
+        var queue = TestProcessors.Queue(services, directory.Path, clock);
+        var host = services.GetRequiredService<ModelHost>();
+        await host.RefreshAsync(CancellationToken.None);
+        var processor = TestProcessors.Processor(services, services.GetRequiredService<IUserStore>(), clock);
+        var ingestion = new EventIngestionService(new UnremovableHeldMessages(queue), processor, host, options, clock, NullLogger<EventIngestionService>.Instance);
+
+        using var body = JsonDocument.Parse("""[{"eventId":"r1","userId":"carol","itemId":"i1","type":"click"}]""");
+        var result = await ingestion.IngestAsync(body.RootElement, CancellationToken.None);
+
+        Assert.Equal((1, 1), (result.Accepted, result.Applied));
+        clock.Advance(TimeSpan.FromSeconds(options.Value.Ingest.InlineHoldSeconds + 1));
+        var message = Assert.Single(await queue.ReceiveAsync(10, TimeSpan.FromSeconds(30), CancellationToken.None));
+        await new QueueConsumer(queue, processor, new QueueConsumerOptions(), NullLogger<QueueConsumer>.Instance).HandleAsync(message, CancellationToken.None);
+
+        Assert.Equal(1, (await services.GetRequiredService<IUserStore>().GetAsync("carol", CancellationToken.None))!.Value.EventCount);
+        Assert.Equal(0, await queue.CountAsync(CancellationToken.None));
+        InProcessHost.ReleaseDatabase(services);
+    }
+
+    /// <summary>Every row of the SQLite queue, held ones included (the queue's own count leaves those out while held).</summary>
+    private static long QueueRows(InProcessHost host)
+    {
+        using var connection = host.Get<SqliteDatabase>().Open();
+        return (long)connection.Prepared("SELECT COUNT(*) FROM queue").ExecuteScalar()!;
+    }
+
+    /// <summary>A queue whose held messages cannot be removed (the storage call fails), as after a lost connection.</summary>
+    private sealed class UnremovableHeldMessages(IEventQueue inner) : IEventQueue
+    {
+        public int MaxMessageBytes => inner.MaxMessageBytes;
+
+        public Task EnqueueAsync(string batchJson, CancellationToken cancellationToken) => inner.EnqueueAsync(batchJson, cancellationToken);
+
+        public Task<HeldMessage> EnqueueHeldAsync(string batchJson, TimeSpan hold, CancellationToken cancellationToken) => inner.EnqueueHeldAsync(batchJson, hold, cancellationToken);
+
+        public Task RemoveHeldAsync(HeldMessage message, CancellationToken cancellationToken) => throw new IOException("the queue did not answer");
+
+        public Task<long> CountAsync(CancellationToken cancellationToken) => inner.CountAsync(cancellationToken);
     }
 }

@@ -24,7 +24,10 @@ public interface IEventQueue
     /// </summary>
     Task RemoveHeldAsync(HeldMessage message, CancellationToken cancellationToken);
 
-    /// <summary>Messages waiting (for health and benchmarks; may be approximate).</summary>
+    /// <summary>
+    /// Messages waiting (for health, backpressure and benchmarks; may be approximate). Held messages may be left out
+    /// while their hold lasts (the embedded queue does; Azure's approximate count includes them).
+    /// </summary>
     Task<long> CountAsync(CancellationToken cancellationToken);
 
     /// <summary>

@@ -25,7 +25,7 @@ public sealed record IngestResult(int Received, int Accepted, IReadOnlyList<stri
 /// visible when its hold ends and a consumer applies it: the queue stays the durable record either way.
 /// </para>
 /// </summary>
-public sealed class EventIngestionService(IEventQueue queue, EventBatchProcessor processor, IOptions<FuncRecOptions> options, TimeProvider clock, ILogger<EventIngestionService> logger)
+public sealed class EventIngestionService(IEventQueue queue, EventBatchProcessor processor, ModelHost host, IOptions<FuncRecOptions> options, TimeProvider clock, ILogger<EventIngestionService> logger)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly EventParser _parser = new(options.Value.Ingest);
@@ -70,7 +70,9 @@ public sealed class EventIngestionService(IEventQueue queue, EventBatchProcessor
         var applied = 0;
         var acceptedAt = clock.GetUtcNow();
         var chunks = Chunk(accepted, acceptedAt).ToArray();
-        var inline = chunks.Length == 1 && accepted.Count <= options.Value.Ingest.ApplyInlineMaxEvents;
+        // Not before this instance has looked for the active model: events applied without it would miss their
+        // online update for good (the queue's consumers face the same start, later).
+        var inline = chunks.Length == 1 && accepted.Count <= options.Value.Ingest.ApplyInlineMaxEvents && host.LastRefresh is not null;
         foreach (var chunk in chunks)
         {
             HeldMessage? held = null;
@@ -140,7 +142,8 @@ public sealed class EventIngestionService(IEventQueue queue, EventBatchProcessor
             logger.LogWarning(exception, "Batch {BatchId} was applied in the request but its held message could not be removed; a consumer will find it applied", batch.BatchId);
         }
 
-        return outcome.Events;
+        // Dropped events (accepted before their user was forgotten) were not applied; duplicates already were.
+        return outcome.Applied + outcome.Duplicates;
     }
 
     private async Task WaitForRoomAsync(CancellationToken cancellationToken)

@@ -33,7 +33,15 @@ public static class LocalApply
             // consumer that is not running, and the event log keeps the history's order.
             while (await queue.CountAsync(cancellationToken) > 0)
             {
-                foreach (var message in await receiver.ReceiveAsync(16, TimeSpan.FromMinutes(5), cancellationToken))
+                var messages = await receiver.ReceiveAsync(16, TimeSpan.FromMinutes(5), cancellationToken);
+                if (messages.Count == 0)
+                {
+                    // Counted but not visible yet (a retry's back-off, or the lease of a server that stopped): wait for it.
+                    await receiver.WaitForMessagesAsync(TimeSpan.FromMilliseconds(200), cancellationToken);
+                    continue;
+                }
+
+                foreach (var message in messages)
                 {
                     await consumer.HandleAsync(message, cancellationToken);
                 }
