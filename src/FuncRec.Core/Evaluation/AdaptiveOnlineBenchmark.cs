@@ -67,11 +67,11 @@ public sealed class AdaptiveOnlineBenchmark
         var best = Array.IndexOf(fixedErrors, fixedErrors.Min());
         return new AdaptiveReport(
             runs,
-            Multipliers.Select(m => (double)(BaseRate * m)).ToArray(),
+            Multipliers.Select(m => AsWritten(BaseRate * m)).ToArray(),
             fixedErrors,
-            BaseRate * Multipliers[best],
+            AsWritten(BaseRate * Multipliers[best]),
             fixedErrors[best],
-            BaseRate,
+            AsWritten(BaseRate),
             fixedErrors[Array.IndexOf(Multipliers, 1f)],
             adaptiveError,
             detectedWithDrift,
@@ -79,6 +79,9 @@ public sealed class AdaptiveOnlineBenchmark
             delays.Count == 0 ? double.NaN : delays.Average(),
             detectionWindow);
     }
+
+    /// <summary>A rate as its shortest decimal (0.4, not 0.4000000059604645: the float's exact value widened to double).</summary>
+    private static double AsWritten(float rate) => double.Parse(rate.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
 
     private static (SyntheticWorld World, RecommenderModel Model) Stream(ulong seed, int events, int pretrain, int? driftAt)
     {
