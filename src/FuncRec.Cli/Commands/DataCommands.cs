@@ -92,7 +92,7 @@ public static class DataCommands
     {
         var source = new Argument<DirectoryInfo>("source") { Description = "Directory in the import format (its newest 10% of events are the test set)." };
         var modelFile = new Option<FileInfo>("--model") { Description = "The model file to evaluate.", Required = true };
-        var command = new Command("eval", "Evaluate a model file on the newest 10% of an imported history.") { source, modelFile };
+        var command = new Command("eval", "Evaluate a model file on the newest 10% of an imported history (a model trained on that same history has seen those events: its figures are optimistic).") { source, modelFile };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var model = ModelSerializer.FromBytes(await File.ReadAllBytesAsync(parse.GetValue(modelFile)!.FullName, cancellationToken));
