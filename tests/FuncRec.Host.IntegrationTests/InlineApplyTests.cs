@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FuncRec.Application.Contracts;
 using FuncRec.Application.Options;
 using FuncRec.Application.Ports;
 using FuncRec.Application.Services;
@@ -110,6 +111,38 @@ public sealed class InlineApplyTests
 
         Assert.Equal(1, (await services.GetRequiredService<IUserStore>().GetAsync("carol", CancellationToken.None))!.Value.EventCount);
         Assert.Equal(0, await queue.CountAsync(CancellationToken.None));
+        InProcessHost.ReleaseDatabase(services);
+    }
+
+    [Fact]
+    public async Task ABatchAppliedOnAnInstanceThatHasNotRefreshedYetLearnsAgainstTheActiveModel()
+    {
+        using var directory = new TemporaryDirectory("cold-instance");
+        var catalog = TestCatalog.Create(users: 8);
+        string version;
+        await using (var warm = await InProcessHost.StartAsync(directory.Path, HostSettings.Fast()))
+        {
+            await catalog.PutAllAsync(warm.Client);
+            await warm.Client.PostAllAsync(catalog.History(eventsPerUser: 10, seed: 3), perRequest: 20);
+            await warm.Client.WaitForQueueDrainedAsync();
+            version = (await warm.Client.FineTuneAsync()).GetProperty("version").GetString()!;
+        }
+
+        // A second instance over the same data, built but not started: no refresh has run.
+        await using var app = InProcessHost.Build(directory.Path, HostSettings.Fast());
+        var services = app.Services;
+        Assert.Null(services.GetRequiredService<ModelHost>().LastRefresh);
+        var batch = new EventBatch
+        {
+            BatchId = "cold-1",
+            AcceptedAt = DateTimeOffset.UtcNow,
+            Events = [new AcceptedEvent { EventId = "cold-e1", UserId = catalog.Users[0].Id, ItemId = catalog.Items[0].Id, Type = "purchase" }],
+        };
+
+        await services.GetRequiredService<EventBatchProcessor>().ApplyAsync(batch, CancellationToken.None);
+
+        var document = (await services.GetRequiredService<IUserStore>().GetAsync(catalog.Users[0].Id, CancellationToken.None))!.Value;
+        Assert.Equal(version, document.Online?.ModelVersion);
         InProcessHost.ReleaseDatabase(services);
     }
 

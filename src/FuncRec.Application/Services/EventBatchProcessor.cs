@@ -74,6 +74,14 @@ public sealed class EventBatchProcessor(
     public async Task<BatchOutcome> ApplyAsync(EventBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        if (host.LastRefresh is null)
+        {
+            // A cold instance (a new Functions worker, a host just started) may be handed a batch before its refresh
+            // service has looked for the active model; applied without it, the events would miss their online
+            // update for good. A failed refresh throws, and the queue retries the batch.
+            await host.RefreshAsync(cancellationToken);
+        }
+
         var model = host.Current;
         var now = clock.GetUtcNow();
         var groups = batch.Events.Select((e, index) => (e, index)).GroupBy(x => x.e.UserId, StringComparer.Ordinal).ToArray();
