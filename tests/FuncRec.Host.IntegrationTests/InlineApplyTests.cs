@@ -5,6 +5,7 @@ using FuncRec.Application.Ports;
 using FuncRec.Application.Services;
 using FuncRec.Embedded;
 using FuncRec.Host.IntegrationTests.Support;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -52,66 +53,42 @@ public sealed class InlineApplyTests
     [Fact]
     public async Task ASmallPostThatFailsToApplyInTheRequestIsAppliedOnceByAConsumerWhenItsHoldEnds()
     {
-        using var directory = new TemporaryDirectory("inline-failure");
-        await using var app = InProcessHost.Build(directory.Path, HostSettings.Fast());
-        var services = app.Services;
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
-        var options = services.GetRequiredService<IOptions<FuncRecOptions>>();
-        var queue = TestProcessors.Queue(services, directory.Path, clock);
-        var failing = new FailingUserStore(services.GetRequiredService<IUserStore>(), failingUserId: "unreachable");
-        var host = services.GetRequiredService<ModelHost>();
-        await host.RefreshAsync(CancellationToken.None);
-        var ingestion = new EventIngestionService(queue, TestProcessors.Processor(services, failing, clock), host, options, clock, NullLogger<EventIngestionService>.Instance);
+        await using var rig = await HandBuiltIngest.CreateAsync("inline-failure");
+        var failing = new FailingUserStore(rig.Users, failingUserId: "unreachable");
 
         using var body = JsonDocument.Parse("""
             [{"eventId":"f1","userId":"bystander","itemId":"i1","type":"click"},
              {"eventId":"f2","userId":"unreachable","itemId":"i2","type":"click"}]
             """);
-        var result = await ingestion.IngestAsync(body.RootElement, CancellationToken.None);
+        var result = await rig.Ingestion(rig.Processor(failing), rig.Queue).IngestAsync(body.RootElement, CancellationToken.None);
 
         // Accepted (stored), not applied: the unreachable user's store failed. The bystander's event did apply.
         Assert.Equal((2, 0), (result.Accepted, result.Applied));
         Assert.Equal(1, failing.Failures);
-        var store = services.GetRequiredService<IUserStore>();
-        Assert.Equal(1, (await store.GetAsync("bystander", CancellationToken.None))!.Value.EventCount);
-        Assert.Empty(await queue.ReceiveAsync(10, TimeSpan.FromSeconds(30), CancellationToken.None));
+        Assert.Equal(1, (await rig.Users.GetAsync("bystander", CancellationToken.None))!.Value.EventCount);
+        Assert.Empty(await rig.Queue.ReceiveAsync(10, TimeSpan.FromSeconds(30), CancellationToken.None));
 
-        clock.Advance(TimeSpan.FromSeconds(options.Value.Ingest.InlineHoldSeconds + 1));
-        var consumer = new QueueConsumer(queue, TestProcessors.Processor(services, services.GetRequiredService<IUserStore>(), clock), new QueueConsumerOptions(), NullLogger<QueueConsumer>.Instance);
-        var message = Assert.Single(await queue.ReceiveAsync(10, TimeSpan.FromSeconds(30), CancellationToken.None));
-        await consumer.HandleAsync(message, CancellationToken.None);
+        await rig.ConsumeAfterTheHoldAsync(rig.Processor(rig.Users));
 
-        Assert.Equal(1, (await store.GetAsync("bystander", CancellationToken.None))!.Value.EventCount);
-        Assert.Equal(1, (await store.GetAsync("unreachable", CancellationToken.None))!.Value.EventCount);
-        Assert.Equal(0, await queue.CountAsync(CancellationToken.None));
-        InProcessHost.ReleaseDatabase(services);
+        Assert.Equal(1, (await rig.Users.GetAsync("bystander", CancellationToken.None))!.Value.EventCount);
+        Assert.Equal(1, (await rig.Users.GetAsync("unreachable", CancellationToken.None))!.Value.EventCount);
+        Assert.Equal(0, await rig.Queue.CountAsync(CancellationToken.None));
     }
 
     [Fact]
     public async Task ASmallPostAppliedInTheRequestWhoseHeldMessageCannotBeRemovedIsNotAppliedAgainByTheConsumer()
     {
-        using var directory = new TemporaryDirectory("inline-remove-failure");
-        await using var app = InProcessHost.Build(directory.Path, HostSettings.Fast());
-        var services = app.Services;
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
-        var options = services.GetRequiredService<IOptions<FuncRecOptions>>();
-        var queue = TestProcessors.Queue(services, directory.Path, clock);
-        var host = services.GetRequiredService<ModelHost>();
-        await host.RefreshAsync(CancellationToken.None);
-        var processor = TestProcessors.Processor(services, services.GetRequiredService<IUserStore>(), clock);
-        var ingestion = new EventIngestionService(new UnremovableHeldMessages(queue), processor, host, options, clock, NullLogger<EventIngestionService>.Instance);
+        await using var rig = await HandBuiltIngest.CreateAsync("inline-remove-failure");
+        var processor = rig.Processor(rig.Users);
 
         using var body = JsonDocument.Parse("""[{"eventId":"r1","userId":"carol","itemId":"i1","type":"click"}]""");
-        var result = await ingestion.IngestAsync(body.RootElement, CancellationToken.None);
+        var result = await rig.Ingestion(processor, new UnremovableHeldMessages(rig.Queue)).IngestAsync(body.RootElement, CancellationToken.None);
 
         Assert.Equal((1, 1), (result.Accepted, result.Applied));
-        clock.Advance(TimeSpan.FromSeconds(options.Value.Ingest.InlineHoldSeconds + 1));
-        var message = Assert.Single(await queue.ReceiveAsync(10, TimeSpan.FromSeconds(30), CancellationToken.None));
-        await new QueueConsumer(queue, processor, new QueueConsumerOptions(), NullLogger<QueueConsumer>.Instance).HandleAsync(message, CancellationToken.None);
+        await rig.ConsumeAfterTheHoldAsync(processor);
 
-        Assert.Equal(1, (await services.GetRequiredService<IUserStore>().GetAsync("carol", CancellationToken.None))!.Value.EventCount);
-        Assert.Equal(0, await queue.CountAsync(CancellationToken.None));
-        InProcessHost.ReleaseDatabase(services);
+        Assert.Equal(1, (await rig.Users.GetAsync("carol", CancellationToken.None))!.Value.EventCount);
+        Assert.Equal(0, await rig.Queue.CountAsync(CancellationToken.None));
     }
 
     [Fact]
@@ -144,6 +121,58 @@ public sealed class InlineApplyTests
         var document = (await services.GetRequiredService<IUserStore>().GetAsync(catalog.Users[0].Id, CancellationToken.None))!.Value;
         Assert.Equal(version, document.Online?.ModelVersion);
         InProcessHost.ReleaseDatabase(services);
+    }
+
+    /// <summary>
+    /// A host built but not started (no consumer runs), its model looked for, and the ingest path put together by
+    /// hand on a manual clock, so a test decides when a hold ends and who consumes.
+    /// </summary>
+    private sealed class HandBuiltIngest : IAsyncDisposable
+    {
+        private readonly TemporaryDirectory _directory;
+        private readonly WebApplication _app;
+        private readonly ManualClock _clock = new(DateTimeOffset.UtcNow);
+
+        private HandBuiltIngest(TemporaryDirectory directory, WebApplication app)
+        {
+            _directory = directory;
+            _app = app;
+            Queue = TestProcessors.Queue(app.Services, directory.Path, _clock);
+        }
+
+        public SqliteEventQueue Queue { get; }
+
+        public IUserStore Users => _app.Services.GetRequiredService<IUserStore>();
+
+        private IOptions<FuncRecOptions> Options => _app.Services.GetRequiredService<IOptions<FuncRecOptions>>();
+
+        public static async Task<HandBuiltIngest> CreateAsync(string name)
+        {
+            var directory = new TemporaryDirectory(name);
+            var rig = new HandBuiltIngest(directory, InProcessHost.Build(directory.Path, HostSettings.Fast()));
+            await rig._app.Services.GetRequiredService<ModelHost>().RefreshAsync(CancellationToken.None);
+            return rig;
+        }
+
+        public EventBatchProcessor Processor(IUserStore users) => TestProcessors.Processor(_app.Services, users, _clock);
+
+        public EventIngestionService Ingestion(EventBatchProcessor processor, IEventQueue queue)
+            => new(queue, processor, _app.Services.GetRequiredService<ModelHost>(), Options, _clock, NullLogger<EventIngestionService>.Instance);
+
+        /// <summary>Lets the inline hold run out, then a consumer takes the one message left and handles it.</summary>
+        public async Task ConsumeAfterTheHoldAsync(EventBatchProcessor processor)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(Options.Value.Ingest.InlineHoldSeconds + 1));
+            var message = Assert.Single(await Queue.ReceiveAsync(10, TimeSpan.FromSeconds(30), CancellationToken.None));
+            await new QueueConsumer(Queue, processor, new QueueConsumerOptions(), NullLogger<QueueConsumer>.Instance).HandleAsync(message, CancellationToken.None);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            InProcessHost.ReleaseDatabase(_app.Services);
+            await _app.DisposeAsync();
+            _directory.Dispose();
+        }
     }
 
     /// <summary>Every row of the SQLite queue, held ones included (the queue's own count leaves those out while held).</summary>
