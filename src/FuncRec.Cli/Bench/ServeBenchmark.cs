@@ -63,6 +63,7 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
     private const int Concurrency = 32;
     private const int IngestClients = 8;
     private const int FineTuneWindow = 100_000;
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly TimeSpan _warmup = TimeSpan.FromSeconds(quick ? 2 : 5);
     private readonly TimeSpan _measure = TimeSpan.FromSeconds(quick ? 5 : 20);
 
@@ -270,7 +271,7 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
                 }
 
                 var batch = new EventBatch { BatchId = $"consumer-batch-{counter}", AcceptedAt = DateTimeOffset.UtcNow, Events = events };
-                await queue.EnqueueAsync(JsonSerializer.Serialize(batch, new JsonSerializerOptions(JsonSerializerDefaults.Web)), cancellationToken);
+                await queue.EnqueueAsync(JsonSerializer.Serialize(batch, Json), cancellationToken);
             }
         }
 

@@ -24,8 +24,7 @@ public static class LocalApply
         var rejected = 0;
         foreach (var chunk in events.Chunk(ingestion.MaxEventsPerRequest))
         {
-            using var document = JsonDocument.Parse(JsonSerializer.Serialize(chunk, ApiJson.Options));
-            var result = await ingestion.IngestAsync(document.RootElement, cancellationToken);
+            var result = await ingestion.IngestAsync(JsonSerializer.SerializeToElement(chunk, ApiJson.Options), cancellationToken);
             accepted += result.Accepted;
             rejected += result.Rejected.Count;
 
