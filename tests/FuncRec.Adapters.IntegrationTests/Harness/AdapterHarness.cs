@@ -1,4 +1,5 @@
 using FuncRec.Application.Ports;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FuncRec.Adapters.IntegrationTests.Harness;
 
@@ -8,17 +9,17 @@ namespace FuncRec.Adapters.IntegrationTests.Harness;
 /// </summary>
 public abstract class AdapterHarness : IAsyncDisposable
 {
-    public abstract IUserStore Users { get; }
+    public IUserStore Users => Ports.GetRequiredService<IUserStore>();
 
-    public abstract IItemStore Items { get; }
+    public IItemStore Items => Ports.GetRequiredService<IItemStore>();
 
-    public abstract IEventQueue Queue { get; }
+    public IEventQueue Queue => Ports.GetRequiredService<IEventQueue>();
 
-    public abstract IEventQueueReceiver Receiver { get; }
+    public IEventQueueReceiver Receiver => Ports.GetRequiredService<IEventQueueReceiver>();
 
-    public abstract IEventLog Log { get; }
+    public IEventLog Log => Ports.GetRequiredService<IEventLog>();
 
-    public abstract IModelRegistry Registry { get; }
+    public IModelRegistry Registry => Ports.GetRequiredService<IModelRegistry>();
 
     /// <summary>
     /// Moves the adapters' clock on (where they follow one): positions of the blob log are apply times, so a test
@@ -32,4 +33,7 @@ public abstract class AdapterHarness : IAsyncDisposable
     public abstract Task<IReadOnlyList<PoisonRecord>> ReadPoisonAsync();
 
     public abstract ValueTask DisposeAsync();
+
+    /// <summary>Where the implementation's ports are registered (the stores of one kind, on this harness's storage).</summary>
+    protected abstract IServiceProvider Ports { get; }
 }

@@ -44,17 +44,7 @@ public sealed class AzureHarness : AdapterHarness
 
     public IServiceProvider Services => _services;
 
-    public override IUserStore Users => _services.GetRequiredService<IUserStore>();
-
-    public override IItemStore Items => _services.GetRequiredService<IItemStore>();
-
-    public override IEventQueue Queue => _services.GetRequiredService<IEventQueue>();
-
-    public override IEventQueueReceiver Receiver => _services.GetRequiredService<IEventQueueReceiver>();
-
-    public override IEventLog Log => _services.GetRequiredService<IEventLog>();
-
-    public override IModelRegistry Registry => _services.GetRequiredService<IModelRegistry>();
+    protected override IServiceProvider Ports => _services;
 
     public BlobContainerClient ModelContainer => _services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(Settings["FuncRec:Storage:ModelContainer"]);
 

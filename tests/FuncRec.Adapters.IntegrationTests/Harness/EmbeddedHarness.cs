@@ -23,17 +23,7 @@ public sealed class EmbeddedHarness : AdapterHarness
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
-    public override IUserStore Users => _services.GetRequiredService<IUserStore>();
-
-    public override IItemStore Items => _services.GetRequiredService<IItemStore>();
-
-    public override IEventQueue Queue => _services.GetRequiredService<IEventQueue>();
-
-    public override IEventQueueReceiver Receiver => _services.GetRequiredService<IEventQueueReceiver>();
-
-    public override IEventLog Log => _services.GetRequiredService<IEventLog>();
-
-    public override IModelRegistry Registry => _services.GetRequiredService<IModelRegistry>();
+    protected override IServiceProvider Ports => _services;
 
     public override void AdvanceClock(TimeSpan by)
     {
