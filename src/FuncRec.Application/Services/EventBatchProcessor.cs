@@ -85,6 +85,7 @@ public sealed class EventBatchProcessor(
         var model = host.Current;
         var now = clock.GetUtcNow();
         var groups = batch.Events.Select((e, index) => (e, index)).GroupBy(x => x.e.UserId, StringComparer.Ordinal).ToArray();
+        var eventsOf = groups.Select(group => group.Select(x => x.e).ToArray()).ToArray();
         var outcomes = new UserOutcome[groups.Length];
         var plans = new UserPlan[groups.Length];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Online.UserParallelism, CancellationToken = cancellationToken };
@@ -99,7 +100,7 @@ public sealed class EventBatchProcessor(
             try
             {
                 var stored = await users.GetAsync(groups[g].Key, token);
-                plans[g] = Plan(model, batch, groups[g].Key, groups[g].Select(x => x.e).ToArray(), stored, now);
+                plans[g] = Plan(model, batch, groups[g].Key, eventsOf[g], stored, now);
             }
             catch (Exception failure) when (failure is not OperationCanceledException)
             {
@@ -127,7 +128,7 @@ public sealed class EventBatchProcessor(
             {
                 try
                 {
-                    outcomes[g] = await ApplyUserAsync(model, batch, groups[g].Key, groups[g].Select(x => x.e).ToArray(), now, token);
+                    outcomes[g] = await ApplyUserAsync(model, batch, groups[g].Key, eventsOf[g], now, token);
                 }
                 catch (Exception failure) when (failure is not OperationCanceledException)
                 {
@@ -137,7 +138,7 @@ public sealed class EventBatchProcessor(
         }
 
         await Parallel.ForEachAsync(conflicts, parallel, async (g, token) =>
-            outcomes[g] = await ApplyUserAsync(model, batch, groups[g].Key, groups[g].Select(x => x.e).ToArray(), now, token));
+            outcomes[g] = await ApplyUserAsync(model, batch, groups[g].Key, eventsOf[g], now, token));
 
         if (failures.Count == 1 && failures.TryPeek(out var only))
         {
