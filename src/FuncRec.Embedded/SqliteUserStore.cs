@@ -54,11 +54,17 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             return Task.FromResult<Versioned<UserDocument>?>(null);
         }
 
-        var document = EmbeddedJson.Read<UserDocument>(reader.GetString(0));
+        var document = ReadDocument(reader);
         var version = reader.GetInt64(1);
         Remember(id, version, document);
         return Task.FromResult<Versioned<UserDocument>?>(new Versioned<UserDocument>(document, version.ToString(CultureInfo.InvariantCulture)));
     }
+
+    /// <summary>The stored document: binary, or JSON text in rows written before the binary form (rewritten binary on their next write).</summary>
+    private static UserDocument ReadDocument(SqliteDataReader reader)
+        => reader.GetFieldType(0) == typeof(byte[])
+            ? UserDocumentBinary.Decode(reader.GetFieldValue<byte[]>(0))
+            : EmbeddedJson.Read<UserDocument>(reader.GetString(0));
 
     private void Remember(string id, long version, UserDocument document)
     {
@@ -74,10 +80,10 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
 
     public Task<string?> TryWriteAsync(UserDocument document, string? expectedETag, CancellationToken cancellationToken)
     {
-        var json = EmbeddedJson.Write(document);
+        var encoded = UserDocumentBinary.Encode(document);
         using var connection = database.Open();
         using var writing = database.WriteLock.EnterScope();
-        return Task.FromResult(Write(connection, document, json, expectedETag));
+        return Task.FromResult(Write(connection, document, encoded, expectedETag));
     }
 
     /// <summary>All writes in one transaction: one commit instead of one per user (each write still checks its own version).</summary>
@@ -89,11 +95,11 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             return Task.FromResult<IReadOnlyList<string?>>(results);
         }
 
-        // Serialise before taking the write lock: only the database work happens under it.
-        var json = new string[writes.Count];
+        // Encode before taking the write lock: only the database work happens under it.
+        var encoded = new byte[writes.Count][];
         for (var i = 0; i < writes.Count; i++)
         {
-            json[i] = EmbeddedJson.Write(writes[i].Document);
+            encoded[i] = UserDocumentBinary.Encode(writes[i].Document);
         }
 
         using var connection = database.Open();
@@ -102,7 +108,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
         var remembered = new List<(string Id, long Version, UserDocument Document)>(writes.Count);
         for (var i = 0; i < writes.Count; i++)
         {
-            results[i] = Write(connection, writes[i].Document, json[i], writes[i].ExpectedETag, transaction, remembered);
+            results[i] = Write(connection, writes[i].Document, encoded[i], writes[i].ExpectedETag, transaction, remembered);
         }
 
         transaction.Commit();
@@ -116,7 +122,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
         return Task.FromResult<IReadOnlyList<string?>>(results);
     }
 
-    private string? Write(PooledConnection connection, UserDocument document, string json, string? expectedETag, SqliteTransaction? transaction = null, List<(string, long, UserDocument)>? deferred = null)
+    private string? Write(PooledConnection connection, UserDocument document, byte[] encoded, string? expectedETag, SqliteTransaction? transaction = null, List<(string, long, UserDocument)>? deferred = null)
     {
         long version;
         if (expectedETag is null)
@@ -124,7 +130,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             var insert = connection.Prepared("INSERT INTO users (id, doc, version) VALUES ($id, $doc, 1) ON CONFLICT(id) DO NOTHING");
             insert.Transaction = transaction;
             insert.Parameters.AddWithValue("$id", document.Id);
-            insert.Parameters.AddWithValue("$doc", json);
+            insert.Parameters.AddWithValue("$doc", encoded);
             if (insert.ExecuteNonQuery() != 1)
             {
                 _parsed.TryRemove(document.Id, out _);
@@ -144,7 +150,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             var update = connection.Prepared("UPDATE users SET doc = $doc, version = version + 1 WHERE id = $id AND version = $expected");
             update.Transaction = transaction;
             update.Parameters.AddWithValue("$id", document.Id);
-            update.Parameters.AddWithValue("$doc", json);
+            update.Parameters.AddWithValue("$doc", encoded);
             update.Parameters.AddWithValue("$expected", expected);
             if (update.ExecuteNonQuery() != 1)
             {
