@@ -12,6 +12,8 @@ public sealed class SqliteEventLog(SqliteDatabase database) : IEventLog
 {
     public Task<string> AppendAsync(AppliedBatch batch, CancellationToken cancellationToken)
     {
+        // Serialised before the write lock is taken: other writers wait only for the database work.
+        var body = EmbeddedJson.Write(batch);
         using var connection = database.Open();
         using var writing = database.WriteLock.EnterScope();
         var command = connection.Prepared("""
@@ -19,7 +21,7 @@ public sealed class SqliteEventLog(SqliteDatabase database) : IEventLog
             SELECT seq FROM eventlog WHERE batch_id = $batch;
             """);
         command.Parameters.AddWithValue("$batch", batch.BatchId);
-        command.Parameters.AddWithValue("$body", EmbeddedJson.Write(batch));
+        command.Parameters.AddWithValue("$body", body);
         command.Parameters.AddWithValue("$events", batch.Events.Count);
         return Task.FromResult(Position((long)command.ExecuteScalar()!));
     }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using FuncRec.Application.Contracts;
 using FuncRec.Application.Options;
@@ -279,7 +280,8 @@ public sealed class EventBatchProcessor(
     private (UserDocument Document, List<double[]> Losses) Learn(ServingModel? model, UserDocument document, string batchId, List<AcceptedEvent> fresh, DateTimeOffset now)
     {
         var state = model is null ? null : onlineLearning.StateFor(model, document);
-        var recent = new List<RecentInteraction>(document.Recent);
+        var recent = new List<RecentInteraction>(document.Recent.Count + fresh.Count);
+        recent.AddRange(document.Recent);
         var working = document with { Recent = recent };
         var features = new FeatureVector();
         var losses = new List<double[]>();
@@ -304,35 +306,28 @@ public sealed class EventBatchProcessor(
             recent.RemoveRange(0, recent.Count - keepRecent);
         }
 
-        var appliedIds = new List<string>(document.AppliedEventIds);
-        var appliedBy = document.AppliedEventBatches.Count == document.AppliedEventIds.Count
-            ? new List<string>(document.AppliedEventBatches)
-            : Enumerable.Repeat(string.Empty, document.AppliedEventIds.Count).ToList();
+        // Each window is built once at its final size: this runs for every user of every batch, and growing copies
+        // of 200-entry lists were a tenth of the consumer's time.
         var tag = BatchTag(batchId);
-        foreach (var e in fresh.Where(e => !e.GeneratedId))
+        var freshIds = new List<string>(fresh.Count);
+        foreach (var e in fresh)
         {
-            appliedIds.Add(e.EventId);
-            appliedBy.Add(tag);
+            if (!e.GeneratedId)
+            {
+                freshIds.Add(e.EventId);
+            }
         }
 
+        var freshTags = new string[freshIds.Count];
+        Array.Fill(freshTags, tag);
         var keepIds = _options.Online.AppliedEventIds;
-        if (appliedIds.Count > keepIds)
-        {
-            appliedIds.RemoveRange(0, appliedIds.Count - keepIds);
-            appliedBy.RemoveRange(0, appliedBy.Count - keepIds);
-        }
-
-        var batches = new List<string>(document.AppliedBatchIds) { batchId };
-        if (batches.Count > 20)
-        {
-            batches.RemoveRange(0, batches.Count - 20);
-        }
-
-        var batchTags = new List<string>(document.AppliedBatchTags) { tag };
-        if (batchTags.Count > _options.Online.AppliedBatches)
-        {
-            batchTags.RemoveRange(0, batchTags.Count - _options.Online.AppliedBatches);
-        }
+        var appliedIds = Window(document.AppliedEventIds, CollectionsMarshal.AsSpan(freshIds), keepIds);
+        var appliedBy = Window(
+            document.AppliedEventBatches.Count == document.AppliedEventIds.Count ? document.AppliedEventBatches : [.. Enumerable.Repeat(string.Empty, document.AppliedEventIds.Count)],
+            freshTags,
+            keepIds);
+        var batches = Window(document.AppliedBatchIds, [batchId], 20);
+        var batchTags = Window(document.AppliedBatchTags, [tag], _options.Online.AppliedBatches);
 
         var updated = document with
         {
@@ -347,6 +342,21 @@ public sealed class EventBatchProcessor(
             DeletedAt = null,
         };
         return (updated, losses);
+    }
+
+    /// <summary>The last entries of <paramref name="existing"/> and then <paramref name="added"/>, <paramref name="keep"/> at most, in a list of exactly that size.</summary>
+    private static List<string> Window(List<string> existing, ReadOnlySpan<string> added, int keep)
+    {
+        if (added.Length > keep)
+        {
+            added = added[^keep..];
+        }
+
+        var fromExisting = Math.Min(existing.Count, keep - added.Length);
+        var window = new List<string>(fromExisting + added.Length);
+        window.AddRange(CollectionsMarshal.AsSpan(existing)[(existing.Count - fromExisting)..]);
+        window.AddRange(added);
+        return window;
     }
 
     /// <summary>
