@@ -17,4 +17,10 @@ public sealed class EmbeddedOptions
     /// stored version first (writes are exact either way: they compare-and-swap).
     /// </summary>
     public bool ExclusiveDataDirectory { get; set; } = true;
+
+    /// <summary>
+    /// How often the background checkpointer copies the database's write-ahead log into its file (and lets the log
+    /// start again). Shorter keeps the log smaller; each checkpoint holds writers only for the pages committed while it ran.
+    /// </summary>
+    public int CheckpointIntervalMilliseconds { get; set; } = 200;
 }

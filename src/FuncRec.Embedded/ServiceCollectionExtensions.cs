@@ -13,6 +13,7 @@ public static class ServiceCollectionExtensions
         services.AddOptions<EmbeddedOptions>().Bind(configuration.GetSection(EmbeddedOptions.Section))
             .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), $"{EmbeddedOptions.Section}:DataDirectory must name a directory")
             .Validate(o => o.MaxMessageBytes >= 4096, $"{EmbeddedOptions.Section}:MaxMessageBytes must be at least 4096")
+            .Validate(o => o.CheckpointIntervalMilliseconds is >= 10 and <= 60_000, $"{EmbeddedOptions.Section}:CheckpointIntervalMilliseconds must be between 10 and 60000")
             .ValidateOnStart();
         services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<EmbeddedOptions>>().Value.DataDirectory));
         services.AddSingleton<SqliteUserStore>();
@@ -23,6 +24,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IEventQueueReceiver>(sp => sp.GetRequiredService<SqliteEventQueue>());
         services.AddSingleton<IEventLog, SqliteEventLog>();
         services.AddSingleton<IModelRegistry, FileModelRegistry>();
+        services.AddLogging();
+        services.AddHostedService<SqliteCheckpointer>();
         return services;
     }
 }

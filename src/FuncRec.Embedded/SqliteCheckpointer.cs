@@ -1,0 +1,37 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FuncRec.Embedded;
+
+/// <summary>
+/// Checkpoints the embedded database's write-ahead log on a timer (<see cref="EmbeddedOptions.CheckpointIntervalMilliseconds"/>),
+/// so that writers never do it in their commits (see <see cref="SqliteDatabase.Checkpoint"/>). A failed checkpoint
+/// loses nothing: the pages stay in the log, and the next tick (or a writer's backstop checkpoint) copies them.
+/// </summary>
+public sealed class SqliteCheckpointer(SqliteDatabase database, IOptions<EmbeddedOptions> options, ILogger<SqliteCheckpointer> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.CheckpointIntervalMilliseconds));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    var (logPages, copiedPages) = database.Checkpoint();
+                    logger.LogTrace("Checkpointed {CopiedPages} of {LogPages} log pages", copiedPages, logPages);
+                }
+                catch (SqliteException exception)
+                {
+                    logger.LogWarning(exception, "Checkpointing the embedded database failed; the next tick tries again");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using System.Text.Json;
+using FuncRec.Application.Contracts;
+using FuncRec.Core.Features;
+using FuncRec.Embedded;
+using Microsoft.Data.Sqlite;
+
+namespace FuncRec.Adapters.IntegrationTests.Embedded;
+
+/// <summary>The embedded store's own encoding of user documents, its reading of older JSON rows, and its checkpointing.</summary>
+public sealed class EmbeddedStorageTests : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("funcrec-embedded-storage-");
+
+    /// <summary>Every property set, with values that a lossy encoding would change: offsets, null and set targets, all feature kinds.</summary>
+    private static UserDocument Everything() => new()
+    {
+        Id = "ünïcödé user/1",
+        Features = new Dictionary<string, FeatureValue> { ["age"] = 31.25, ["country"] = "NZ", ["tags"] = new[] { "a", "", "ü" }, ["empty"] = Array.Empty<string>() },
+        Recent =
+        [
+            new RecentInteraction("item-1", "view", 1f, null, new DateTimeOffset(2026, 11, 28, 4, 5, 6, 789, TimeSpan.Zero)),
+            new RecentInteraction("item-2", "rating", 4.5f, 4.5f, new DateTimeOffset(2026, 11, 28, 5, 5, 6, 1, TimeSpan.FromHours(13))),
+        ],
+        Online = new OnlineStateDocument("v-0007", [0.5f, -1.25f, float.Epsilon, 3f], [0.1f], [1e-7f, 2f, 3f, 4f], [0.25f], 17),
+        AppliedEventIds = ["e-1", "e-2", "ë-3"],
+        AppliedEventBatches = ["0000000a", "0000000a", "ffffffff"],
+        AppliedBatchTags = ["0000000a", "ffffffff"],
+        AppliedBatchIds = ["batch-1", "batch-2"],
+        EventCount = 5_000_000_000,
+        UpdatedAt = new DateTimeOffset(2026, 11, 28, 4, 5, 6, TimeSpan.FromMinutes(-210)).AddTicks(1234567),
+        DeletedAt = new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.FromHours(2)),
+    };
+
+    [Fact]
+    public void A_document_with_every_property_set_comes_back_exactly()
+    {
+        var document = Everything();
+
+        var decoded = UserDocumentBinary.Decode(UserDocumentBinary.Encode(document));
+
+        Assert.Equal(JsonSerializer.Serialize(document, Json), JsonSerializer.Serialize(decoded, Json));
+        Assert.Equal(document.UpdatedAt.Offset, decoded.UpdatedAt.Offset);
+        Assert.Equal(document.UpdatedAt.UtcTicks, decoded.UpdatedAt.UtcTicks);
+        Assert.Null(decoded.Recent[0].Target);
+    }
+
+    [Fact]
+    public void A_fresh_document_with_nothing_set_comes_back_exactly()
+    {
+        var document = new UserDocument { Id = "u" };
+
+        var decoded = UserDocumentBinary.Decode(UserDocumentBinary.Encode(document));
+
+        Assert.Equal(JsonSerializer.Serialize(document, Json), JsonSerializer.Serialize(decoded, Json));
+        Assert.Null(decoded.Online);
+        Assert.Null(decoded.DeletedAt);
+    }
+
+    [Fact]
+    public void The_encoding_carries_every_property_of_the_document_type()
+    {
+        // A property added to UserDocument must be added to the encoding too, or the embedded store would drop it.
+        var properties = typeof(UserDocument).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).Order(StringComparer.Ordinal);
+
+        Assert.Equal(properties, UserDocumentBinary.EncodedProperties.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_truncated_or_foreign_encoding_is_refused_as_invalid_data()
+    {
+        var encoded = UserDocumentBinary.Encode(Everything());
+
+        for (var length = 0; length < encoded.Length; length++)
+        {
+            Assert.Throws<InvalidDataException>(() => UserDocumentBinary.Decode(encoded.AsSpan(0, length)));
+        }
+
+        var foreign = (byte[])encoded.Clone();
+        foreign[0] = 99;
+        Assert.Throws<InvalidDataException>(() => UserDocumentBinary.Decode(foreign));
+        Assert.Throws<InvalidDataException>(() => UserDocumentBinary.Decode([.. encoded, 0]));
+    }
+
+    [Fact]
+    public async Task A_row_written_as_json_by_an_earlier_version_is_read_and_rewritten_in_the_binary_form()
+    {
+        var database = new SqliteDatabase(_directory.FullName);
+        var legacy = Everything() with { Id = "legacy", DeletedAt = null };
+        using (var connection = database.Open())
+        {
+            var insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO users (id, doc, version) VALUES ('legacy', $doc, 3)";
+            insert.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(legacy, Json));
+            insert.ExecuteNonQuery();
+        }
+
+        var store = new SqliteUserStore(database);
+        var read = await store.GetAsync("legacy", CancellationToken.None);
+
+        Assert.NotNull(read);
+        Assert.Equal("3", read.ETag);
+        Assert.Equal(JsonSerializer.Serialize(legacy, Json), JsonSerializer.Serialize(read.Value, Json));
+
+        var etag = await store.TryWriteAsync(read.Value with { EventCount = 1 }, read.ETag, CancellationToken.None);
+        Assert.Equal("4", etag);
+        using (var connection = database.Open())
+        {
+            var type = connection.CreateCommand();
+            type.CommandText = "SELECT typeof(doc) FROM users WHERE id = 'legacy'";
+            Assert.Equal("blob", type.ExecuteScalar());
+        }
+
+        // A second store (another process) reads the binary row from the database, not from the first one's memory.
+        var reread = await new SqliteUserStore(database).GetAsync("legacy", CancellationToken.None);
+        Assert.Equal(1, reread!.Value.EventCount);
+        Assert.Equal(legacy.AppliedEventIds, reread.Value.AppliedEventIds);
+        database.ReleaseConnections();
+    }
+
+    [Fact]
+    public async Task A_checkpoint_copies_the_whole_log_and_lets_the_next_writer_start_it_again()
+    {
+        var database = new SqliteDatabase(_directory.FullName);
+        var store = new SqliteUserStore(database);
+        var writes = Enumerable.Range(0, 40).Select(i => (TestData.LargeUser($"user-{i}"), (string?)null)).ToArray();
+        await store.TryWriteManyAsync(writes, CancellationToken.None);
+
+        var (logPages, copiedPages) = database.Checkpoint();
+        Assert.True(logPages > 10, $"the log held only {logPages} pages");
+        Assert.Equal(logPages, copiedPages);
+
+        await store.TryWriteAsync(TestData.User("one-more"), null, CancellationToken.None);
+        using var connection = database.Open();
+        var (afterPages, _) = connection.Checkpoint("PASSIVE");
+
+        // Restarted: the log holds the last write only, not everything since the database opened.
+        Assert.InRange(afterPages, 1, 4);
+        database.ReleaseConnections();
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _directory.Delete(recursive: true);
+    }
+}
