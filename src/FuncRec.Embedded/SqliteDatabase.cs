@@ -30,7 +30,7 @@ public sealed class SqliteDatabase
         connection.Execute("PRAGMA page_size = 16384;");
         connection.Execute("""
             PRAGMA journal_mode = WAL;
-            PRAGMA journal_size_limit = 67108864;
+            PRAGMA journal_size_limit = 134217728;
             CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, doc TEXT NOT NULL, version INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS items (id TEXT PRIMARY KEY, doc TEXT NOT NULL, updated INTEGER NOT NULL);
             CREATE INDEX IF NOT EXISTS items_updated ON items (updated);
@@ -73,19 +73,23 @@ public sealed class SqliteDatabase
     /// <summary>Log pages (16 KB each) after which a writer checkpoints in its commit, if nothing checkpointed sooner.</summary>
     public const int BackstopCheckpointPages = 16384;
 
+    /// <summary>Log pages after which a checkpoint also restarts the log (with <see cref="BackstopCheckpointPages"/>, both 16 KB pages).</summary>
+    public const int RestartLogPages = 8192;
+
     /// <summary>
-    /// Copies the log's committed pages into the database file. The bulk is copied beside the writers (a passive
-    /// checkpoint takes no lock they need); then, under the write lock, the few pages committed meanwhile, waiting
-    /// briefly for readers to leave the log so that the next writer starts it again from its beginning (else it
-    /// only grows while readers come and go). Run in a writer's commit instead, as SQLite does by default, a
-    /// checkpoint held every other writer for tens of milliseconds at a time: half the write lock's time under
-    /// ingest load. Returns the log's pages and those copied.
+    /// Copies the log's committed pages into the database file beside the writers: a passive checkpoint takes no
+    /// lock they need. Once the log holds <see cref="RestartLogPages"/>, it also copies, under the write lock, the
+    /// pages committed meanwhile (the threshold is <paramref name="restartLogPages"/>), waiting briefly for readers to leave the log, so that the next writer starts it
+    /// again from its beginning (else it only grows while readers come and go). That step costs a file sync (~30 ms
+    /// here) with writers held, so it is rare. Run in a writer's commit instead, as SQLite does by default, a
+    /// checkpoint held every other writer for tens of milliseconds every few hundred batches: half the write
+    /// lock's time under ingest load. Returns the log's pages and those copied.
     /// </summary>
-    public (long LogPages, long CopiedPages) Checkpoint()
+    public (long LogPages, long CopiedPages) Checkpoint(int restartLogPages = RestartLogPages)
     {
         using var connection = Open();
         var (logPages, copiedPages) = connection.Checkpoint("PASSIVE");
-        if (logPages > 0)
+        if (logPages >= restartLogPages)
         {
             using var writing = WriteLock.EnterScope();
             connection.Execute("PRAGMA busy_timeout = 50;");
