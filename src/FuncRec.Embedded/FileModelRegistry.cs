@@ -96,7 +96,7 @@ public sealed class FileModelRegistry(SqliteDatabase database, TimeProvider cloc
     }
 
     public Task<bool> TryActivateAsync(string version, string? expectedETag, CancellationToken cancellationToken)
-        => Task.FromResult(TryWritePointer(ActivePointer, EmbeddedJson.Write(new PointerValue(version, clock.GetUtcNow())), expectedETag));
+        => TryWritePointerAsync(ActivePointer, EmbeddedJson.Write(new PointerValue(version, clock.GetUtcNow())), expectedETag);
 
     public Task<Versioned<FineTuneControl>?> GetControlAsync(CancellationToken cancellationToken)
     {
@@ -105,7 +105,7 @@ public sealed class FileModelRegistry(SqliteDatabase database, TimeProvider cloc
     }
 
     public Task<bool> TrySaveControlAsync(FineTuneControl control, string? expectedETag, CancellationToken cancellationToken)
-        => Task.FromResult(TryWritePointer(ControlPointer, EmbeddedJson.Write(control), expectedETag));
+        => TryWritePointerAsync(ControlPointer, EmbeddedJson.Write(control), expectedETag);
 
     private static bool IsVersionName(string version)
         => !string.IsNullOrWhiteSpace(version) && version.IndexOfAny(['/', '\\', '.']) < 0 && version.Length <= 128;
@@ -129,10 +129,10 @@ public sealed class FileModelRegistry(SqliteDatabase database, TimeProvider cloc
         return reader.Read() ? (reader.GetString(0), reader.GetInt64(1)) : null;
     }
 
-    private bool TryWritePointer(string name, string value, string? expectedETag)
+    private async Task<bool> TryWritePointerAsync(string name, string value, string? expectedETag)
     {
         using var connection = database.Open();
-        using var writing = database.WriteLock.EnterScope();
+        using var writing = await database.EnterWriteAsync();
         using var command = connection.CreateCommand();
         command.Parameters.AddWithValue("$name", name);
         command.Parameters.AddWithValue("$value", value);

@@ -7,7 +7,7 @@ namespace FuncRec.Embedded;
 
 /// <summary>
 /// Checkpoints the embedded database's write-ahead log on a timer (<see cref="EmbeddedOptions.CheckpointIntervalMilliseconds"/>),
-/// so that writers never do it in their commits (see <see cref="SqliteDatabase.Checkpoint"/>). A failed checkpoint
+/// so that writers never do it in their commits (see <see cref="SqliteDatabase.CheckpointAsync"/>). A failed checkpoint
 /// loses nothing: the pages stay in the log, and the next tick (or a writer's backstop checkpoint) copies them.
 /// </summary>
 public sealed class SqliteCheckpointer(SqliteDatabase database, IOptions<EmbeddedOptions> options, ILogger<SqliteCheckpointer> logger) : BackgroundService
@@ -21,7 +21,7 @@ public sealed class SqliteCheckpointer(SqliteDatabase database, IOptions<Embedde
             {
                 try
                 {
-                    var (logPages, copiedPages) = database.Checkpoint();
+                    var (logPages, copiedPages) = await database.CheckpointAsync();
                     logger.LogTrace("Checkpointed {CopiedPages} of {LogPages} log pages", copiedPages, logPages);
                 }
                 catch (SqliteException exception)

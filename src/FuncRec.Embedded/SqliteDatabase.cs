@@ -44,12 +44,31 @@ public sealed class SqliteDatabase
 
     public string DataDirectory { get; }
 
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+
     /// <summary>
-    /// Held around every write: SQLite admits one writer at a time and makes the others sleep and retry (1 ms, then
-    /// longer), which under load costs far more than the write; queueing writers in-process instead keeps the
-    /// hand-over immediate. Readers never take it (WAL lets them run beside the writer).
+    /// Waits for this process's turn to write, and holds it until the result is disposed: SQLite admits one writer
+    /// at a time and makes the others sleep and retry (1 ms, then longer), which under load costs far more than the
+    /// write; queueing writers in-process instead keeps the hand-over immediate. The wait is asynchronous: a write
+    /// (a batch of user documents) can hold the turn for milliseconds, and a spinning lock burnt a tenth of the
+    /// server's CPU on the threads queued behind it. It is not cancellable, so a write that was begun is finished.
+    /// Readers never take it (WAL lets them run beside the writer).
     /// </summary>
-    public Lock WriteLock { get; } = new();
+    public async ValueTask<WriteTurn> EnterWriteAsync()
+    {
+        await _writeGate.WaitAsync().ConfigureAwait(false);
+        return new WriteTurn(_writeGate);
+    }
+
+    /// <summary>This process's turn to write the database; disposing it lets the next writer in.</summary>
+    public sealed class WriteTurn : IDisposable
+    {
+        private SemaphoreSlim? _gate;
+
+        internal WriteTurn(SemaphoreSlim gate) => _gate = gate;
+
+        public void Dispose() => Interlocked.Exchange(ref _gate, null)?.Release();
+    }
 
     /// <summary>
     /// An open connection, set up once (WAL, synchronous=NORMAL, busy timeout) and reused with its prepared
@@ -85,13 +104,13 @@ public sealed class SqliteDatabase
     /// checkpoint held every other writer for tens of milliseconds every few hundred batches: half the write
     /// lock's time under ingest load. Returns the log's pages and those copied.
     /// </summary>
-    public (long LogPages, long CopiedPages) Checkpoint(int restartLogPages = RestartLogPages)
+    public async Task<(long LogPages, long CopiedPages)> CheckpointAsync(int restartLogPages = RestartLogPages)
     {
         using var connection = Open();
         var (logPages, copiedPages) = connection.Checkpoint("PASSIVE");
         if (logPages >= restartLogPages)
         {
-            using var writing = WriteLock.EnterScope();
+            using var writing = await EnterWriteAsync();
             connection.Execute("PRAGMA busy_timeout = 50;");
             try
             {

@@ -10,12 +10,12 @@ namespace FuncRec.Embedded;
 /// </summary>
 public sealed class SqliteEventLog(SqliteDatabase database) : IEventLog
 {
-    public Task<string> AppendAsync(AppliedBatch batch, CancellationToken cancellationToken)
+    public async Task<string> AppendAsync(AppliedBatch batch, CancellationToken cancellationToken)
     {
         // Serialised before the write lock is taken: other writers wait only for the database work.
         var body = EmbeddedJson.Write(batch);
         using var connection = database.Open();
-        using var writing = database.WriteLock.EnterScope();
+        using var writing = await database.EnterWriteAsync();
         var command = connection.Prepared("""
             INSERT INTO eventlog (batch_id, body, events) VALUES ($batch, $body, $events) ON CONFLICT(batch_id) DO NOTHING;
             SELECT seq FROM eventlog WHERE batch_id = $batch;
@@ -23,7 +23,7 @@ public sealed class SqliteEventLog(SqliteDatabase database) : IEventLog
         command.Parameters.AddWithValue("$batch", batch.BatchId);
         command.Parameters.AddWithValue("$body", body);
         command.Parameters.AddWithValue("$events", batch.Events.Count);
-        return Task.FromResult(Position((long)command.ExecuteScalar()!));
+        return Position((long)command.ExecuteScalar()!);
     }
 
     public Task<IReadOnlyList<LoggedBatch>> ReadAsync(string? afterPosition, string? toPosition, CancellationToken cancellationToken)

@@ -17,10 +17,10 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
 
     public int MaxMessageBytes => options.Value.MaxMessageBytes;
 
-    public Task EnqueueAsync(string batchJson, CancellationToken cancellationToken)
+    public async Task EnqueueAsync(string batchJson, CancellationToken cancellationToken)
     {
         using (var connection = database.Open())
-        using (database.WriteLock.EnterScope())
+        using (await database.EnterWriteAsync())
         {
             var now = clock.GetUtcNow().UtcTicks;
             var command = connection.Prepared("INSERT INTO queue (body, visible_at, dequeue_count, inserted_at) VALUES ($body, $now, 0, $now)");
@@ -30,27 +30,26 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
         }
 
         _signal.Release();
-        return Task.CompletedTask;
     }
 
-    public Task<HeldMessage> EnqueueHeldAsync(string batchJson, TimeSpan hold, CancellationToken cancellationToken)
+    public async Task<HeldMessage> EnqueueHeldAsync(string batchJson, TimeSpan hold, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var writing = database.WriteLock.EnterScope();
+        using var writing = await database.EnterWriteAsync();
         var now = clock.GetUtcNow().UtcTicks;
         var command = connection.Prepared("INSERT INTO queue (body, visible_at, dequeue_count, inserted_at) VALUES ($body, $visible, 0, $now) RETURNING id");
         command.Parameters.AddWithValue("$body", batchJson);
         command.Parameters.AddWithValue("$visible", now + Math.Max(0, hold.Ticks));
         command.Parameters.AddWithValue("$now", now);
         var id = (long)command.ExecuteScalar()!;
-        return Task.FromResult(new HeldMessage(id.ToString(CultureInfo.InvariantCulture), id));
+        return new HeldMessage(id.ToString(CultureInfo.InvariantCulture), id);
     }
 
-    public Task RemoveHeldAsync(HeldMessage message, CancellationToken cancellationToken)
+    public async Task RemoveHeldAsync(HeldMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         using var connection = database.Open();
-        using var writing = database.WriteLock.EnterScope();
+        using var writing = await database.EnterWriteAsync();
 
         // Never delivered: still the producer's. Once a consumer has received it, that delivery completes it.
         var command = connection.Prepared("DELETE FROM queue WHERE id = $id AND dequeue_count = 0");
@@ -59,8 +58,6 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
         {
             _room.Pulse();
         }
-
-        return Task.CompletedTask;
     }
 
     public Task<long> CountAsync(CancellationToken cancellationToken)
@@ -88,11 +85,11 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
         return list;
     }
 
-    public Task<IReadOnlyList<QueueMessage>> ReceiveAsync(int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<QueueMessage>> ReceiveAsync(int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcTicks;
         using var connection = database.Open();
-        using var writing = database.WriteLock.EnterScope();
+        using var writing = await database.EnterWriteAsync();
         var command = connection.Prepared("""
             UPDATE queue SET visible_at = $hidden, dequeue_count = dequeue_count + 1
             WHERE id IN (SELECT id FROM queue WHERE visible_at <= $now ORDER BY id LIMIT $max)
@@ -109,35 +106,33 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
             messages.Add(new QueueMessage(id.ToString(CultureInfo.InvariantCulture), reader.GetString(1), reader.GetInt64(2), id));
         }
 
-        return Task.FromResult<IReadOnlyList<QueueMessage>>(messages.OrderBy(m => (long)m.Receipt).ToArray());
+        return messages.OrderBy(m => (long)m.Receipt).ToArray();
     }
 
-    public Task CompleteAsync(QueueMessage message, CancellationToken cancellationToken)
+    public async Task CompleteAsync(QueueMessage message, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var writing = database.WriteLock.EnterScope();
+        using var writing = await database.EnterWriteAsync();
         var command = connection.Prepared("DELETE FROM queue WHERE id = $id");
         command.Parameters.AddWithValue("$id", (long)message.Receipt);
         command.ExecuteNonQuery();
         _room.Pulse();
-        return Task.CompletedTask;
     }
 
-    public Task ReleaseAsync(QueueMessage message, TimeSpan delay, CancellationToken cancellationToken)
+    public async Task ReleaseAsync(QueueMessage message, TimeSpan delay, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var writing = database.WriteLock.EnterScope();
+        using var writing = await database.EnterWriteAsync();
         var command = connection.Prepared("UPDATE queue SET visible_at = $visible WHERE id = $id");
         command.Parameters.AddWithValue("$id", (long)message.Receipt);
         command.Parameters.AddWithValue("$visible", clock.GetUtcNow().UtcTicks + delay.Ticks);
         command.ExecuteNonQuery();
-        return Task.CompletedTask;
     }
 
-    public Task DeadLetterAsync(QueueMessage message, string reason, CancellationToken cancellationToken)
+    public async Task DeadLetterAsync(QueueMessage message, string reason, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var writing = database.WriteLock.EnterScope();
+        using var writing = await database.EnterWriteAsync();
         using var transaction = connection.BeginTransaction();
         using (var insert = connection.CreateCommand())
         {
@@ -161,7 +156,6 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
 
         transaction.Commit();
         _room.Pulse();
-        return Task.CompletedTask;
     }
 
     public Task WaitForRoomAsync(TimeSpan maxWait, CancellationToken cancellationToken) => _room.WaitAsync(maxWait, cancellationToken);

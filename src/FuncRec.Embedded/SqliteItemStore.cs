@@ -15,27 +15,26 @@ public sealed class SqliteItemStore(SqliteDatabase database) : IItemStore
         return Task.FromResult(doc is null ? null : EmbeddedJson.Read<ItemDocument>(doc));
     }
 
-    public Task UpsertAsync(ItemDocument item, CancellationToken cancellationToken)
+    public async Task UpsertAsync(ItemDocument item, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var writing = database.WriteLock.EnterScope();
+        using var writing = await database.EnterWriteAsync();
         var command = connection.Prepared("INSERT INTO items (id, doc, updated) VALUES ($id, $doc, $updated) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, updated = excluded.updated");
         command.Parameters.AddWithValue("$id", item.Id);
         command.Parameters.AddWithValue("$doc", EmbeddedJson.Write(item));
         command.Parameters.AddWithValue("$updated", item.UpdatedAt.UtcTicks);
         command.ExecuteNonQuery();
-        return Task.CompletedTask;
     }
 
-    public Task<bool> TryCreateAsync(ItemDocument item, CancellationToken cancellationToken)
+    public async Task<bool> TryCreateAsync(ItemDocument item, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var writing = database.WriteLock.EnterScope();
+        using var writing = await database.EnterWriteAsync();
         var command = connection.Prepared("INSERT INTO items (id, doc, updated) VALUES ($id, $doc, $updated) ON CONFLICT(id) DO NOTHING");
         command.Parameters.AddWithValue("$id", item.Id);
         command.Parameters.AddWithValue("$doc", EmbeddedJson.Write(item));
         command.Parameters.AddWithValue("$updated", item.UpdatedAt.UtcTicks);
-        return Task.FromResult(command.ExecuteNonQuery() == 1);
+        return command.ExecuteNonQuery() == 1;
     }
 
     public Task<IReadOnlyList<ItemDocument>> ListChangedSinceAsync(DateTimeOffset? since, CancellationToken cancellationToken)

@@ -78,21 +78,21 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
         _parsed[id] = (version, document);
     }
 
-    public Task<string?> TryWriteAsync(UserDocument document, string? expectedETag, CancellationToken cancellationToken)
+    public async Task<string?> TryWriteAsync(UserDocument document, string? expectedETag, CancellationToken cancellationToken)
     {
         var encoded = UserDocumentBinary.Encode(document);
         using var connection = database.Open();
-        using var writing = database.WriteLock.EnterScope();
-        return Task.FromResult(Write(connection, document, encoded, expectedETag));
+        using var writing = await database.EnterWriteAsync();
+        return Write(connection, document, encoded, expectedETag);
     }
 
     /// <summary>All writes in one transaction: one commit instead of one per user (each write still checks its own version).</summary>
-    public Task<IReadOnlyList<string?>> TryWriteManyAsync(IReadOnlyList<(UserDocument Document, string? ExpectedETag)> writes, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string?>> TryWriteManyAsync(IReadOnlyList<(UserDocument Document, string? ExpectedETag)> writes, CancellationToken cancellationToken)
     {
         var results = new string?[writes.Count];
         if (writes.Count == 0)
         {
-            return Task.FromResult<IReadOnlyList<string?>>(results);
+            return results;
         }
 
         // Encode before taking the write lock: only the database work happens under it.
@@ -103,7 +103,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
         }
 
         using var connection = database.Open();
-        using var writing = database.WriteLock.EnterScope();
+        using var writing = await database.EnterWriteAsync();
         using var transaction = connection.BeginTransaction();
         var remembered = new List<(string Id, long Version, UserDocument Document)>(writes.Count);
         for (var i = 0; i < writes.Count; i++)
@@ -119,7 +119,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             Remember(id, version, document);
         }
 
-        return Task.FromResult<IReadOnlyList<string?>>(results);
+        return results;
     }
 
     private string? Write(PooledConnection connection, UserDocument document, byte[] encoded, string? expectedETag, SqliteTransaction? transaction = null, List<(string, long, UserDocument)>? deferred = null)
@@ -173,13 +173,13 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
         return version.ToString(CultureInfo.InvariantCulture);
     }
 
-    public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var writing = database.WriteLock.EnterScope();
+        using var writing = await database.EnterWriteAsync();
         var command = connection.Prepared("DELETE FROM users WHERE id = $id");
         command.Parameters.AddWithValue("$id", id);
         _parsed.TryRemove(id, out _);
-        return Task.FromResult(command.ExecuteNonQuery() == 1);
+        return command.ExecuteNonQuery() == 1;
     }
 }

@@ -126,7 +126,7 @@ public sealed class EmbeddedStorageTests : IDisposable
         var writes = Enumerable.Range(0, 40).Select(i => (TestData.LargeUser($"user-{i}"), (string?)null)).ToArray();
         await store.TryWriteManyAsync(writes, CancellationToken.None);
 
-        var (logPages, copiedPages) = database.Checkpoint(restartLogPages: 10);
+        var (logPages, copiedPages) = await database.CheckpointAsync(restartLogPages: 10);
         Assert.True(logPages > 10, $"the log held only {logPages} pages");
         Assert.Equal(logPages, copiedPages);
 
@@ -138,7 +138,7 @@ public sealed class EmbeddedStorageTests : IDisposable
         Assert.InRange(afterPages, 1, 4);
 
         // Below the threshold, pages are copied but the log is left to grow (restarting costs a sync with writers held).
-        var (smallLog, smallCopied) = database.Checkpoint();
+        var (smallLog, smallCopied) = await database.CheckpointAsync();
         Assert.Equal(afterPages, smallLog);
         Assert.Equal(smallLog, smallCopied);
         database.ReleaseConnections();
