@@ -319,23 +319,31 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
     }
 
     /// <summary>
-    /// Probes alternate between the probe — a post of the one event, which the service applies in the
-    /// request — and the same event inside a post of 11 (the probe plus 10 for other users), which goes through the
-    /// queue consumer behind the ingest load: the freshness of bulk ingestion.
+    /// Two probe loops run side by side over the measured part of the ingest load: the probe — a post of the
+    /// one event, which the service applies in the request — up to <paramref name="probes"/> times, and the same
+    /// event inside a post of 11 (the probe plus 10 for other users), which goes through the queue consumer behind
+    /// the ingest load (the freshness of bulk ingestion), up to half as often. Each loop has its own users, so one
+    /// loop's posts never move the other's scores.
     /// </summary>
     private static async Task<(List<double> Single, List<double> Queued)> ProbeFreshnessAsync(HttpClient http, int probes, TimeSpan budget, CancellationToken cancellationToken)
     {
-        var single = new List<double>();
-        var queued = new List<double>();
-        var random = new Random(99);
         var deadline = Stopwatch.StartNew();
+        var single = ProbeLoopAsync(http, inBulk: false, probes, deadline, budget, cancellationToken);
+        var queued = ProbeLoopAsync(http, inBulk: true, probes / 2, deadline, budget, cancellationToken);
+        return (await single, await queued);
+    }
+
+    private static async Task<List<double>> ProbeLoopAsync(HttpClient http, bool inBulk, int probes, Stopwatch deadline, TimeSpan budget, CancellationToken cancellationToken)
+    {
+        var latencies = new List<double>();
+        var random = new Random(inBulk ? 98 : 99);
+        var kind = inBulk ? "queued" : "single";
         for (var p = 0; p < probes && deadline.Elapsed < budget; p++)
         {
-            var user = $"probe-u{random.Next(1000)}";
+            var user = $"probe-{kind}-u{random.Next(1000)}";
             var item = $"i{random.Next(1000)}";
             var before = await ScoreAsync(http, user, item, cancellationToken);
-            var inBulk = p % 2 == 1;
-            var events = new List<object> { new { eventId = $"probe-{p}-{Guid.NewGuid():N}", userId = user, itemId = item, type = "purchase" } };
+            var events = new List<object> { new { eventId = $"probe-{kind}-{p}-{Guid.NewGuid():N}", userId = user, itemId = item, type = "purchase" } };
             if (inBulk)
             {
                 events.AddRange(Enumerable.Range(0, 10).Select(f => new { eventId = $"probe-{p}-filler-{f}-{Guid.NewGuid():N}", userId = $"filler-u{random.Next(1000)}", itemId = $"i{random.Next(1000)}", type = "click" }));
@@ -348,7 +356,7 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
             {
                 if (await ScoreAsync(http, user, item, cancellationToken) != before)
                 {
-                    (inBulk ? queued : single).Add(clock.Elapsed.TotalMilliseconds);
+                    latencies.Add(clock.Elapsed.TotalMilliseconds);
                     break;
                 }
 
@@ -356,7 +364,7 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
             }
         }
 
-        return (single, queued);
+        return latencies;
     }
 
     private static async Task<double> ScoreAsync(HttpClient http, string user, string item, CancellationToken cancellationToken)
