@@ -84,7 +84,43 @@ public sealed class ModelVersionTests : IAsyncLifetime
         Assert.Equal(7, replayed);
     }
 
-    /// <summary>Posts one more event for the user and checks the stored state belongs to <paramref name="version"/> and was replayed by the rule.</summary>
+    [Fact]
+    public async Task AfterAPublishAUsersStateIsReDerivedOnceForAllTheirReadsAndStoredWithTheirNextEvent()
+    {
+        await PostAndApplyAsync(_catalog.History(eventsPerUser: 12, seed: 3, eventPrefix: "first"));
+        var first = (await Client.FineTuneAsync()).GetProperty("version").GetString()!;
+        await PostAndApplyAsync(Clicks(Roller, 0, count: 5, category: 3));
+        await PostAndApplyAsync(_catalog.History(eventsPerUser: 6, seed: 4, eventPrefix: "second"), perRequest: 48);
+        var second = (await Client.FineTuneAsync()).GetProperty("version").GetString()!;
+        Assert.NotEqual(first, second);
+        Assert.Equal(first, (await OnlineStateAsync()).ModelVersion);
+
+        // Reads under the second version re-derive the user's state once, not once per request.
+        var online = _host.Get<OnlineLearningService>();
+        var before = online.Rederived;
+        var firstScores = (await Client.ScoreAsync(Roller, ["i0-0", "i1-0", "i2-0"])).Answer.GetProperty("scores").ToString();
+        var secondScores = (await Client.ScoreAsync(Roller, ["i0-0", "i1-0", "i2-0"])).Answer.GetProperty("scores").ToString();
+        Assert.Equal(second, (await Client.RecommendAsync(Roller)).GetProperty("modelVersion").GetString());
+        Assert.Equal(before + 1, online.Rederived);
+        Assert.Equal(firstScores, secondScores);
+
+        // What is served is what replaying gives.
+        var model = _host.Get<ModelHost>().Current!;
+        var user = (await _host.Get<IUserStore>().GetAsync(Roller, CancellationToken.None))!.Value;
+        var (served, servedBias) = online.ServedFor(model, user);
+        var (replayed, replayedBias) = online.Served(online.StateFor(model, user));
+        Assert.Equal(replayed, served);
+        Assert.Equal(replayedBias, servedBias);
+
+        // The next event stores state of the second version, and reads then use it as stored.
+        await PostAndApplyAsync(Clicks(Roller, 5, count: 1, category: 3));
+        Assert.Equal(second, (await OnlineStateAsync()).ModelVersion);
+        var afterEvent = online.Rederived;
+        await Client.ScoreAsync(Roller, ["i0-0"]);
+        await Client.RecommendAsync(Roller);
+        Assert.Equal(afterEvent, online.Rederived);
+    }
+
     [Fact]
     public async Task AVersionSwappedOutUnderARequestKeepsScoringForThatRequestAndIsFreedAfterIt()
     {
@@ -109,6 +145,7 @@ public sealed class ModelVersionTests : IAsyncLifetime
         Assert.Equal(second, next.Model!.Version);
     }
 
+    /// <summary>Posts one more event for the user and checks the stored state belongs to <paramref name="version"/> and was replayed by the rule.</summary>
     private async Task<long> AssertNextEventReplaysOntoAsync(string version, ModelManifest manifest, int eventNumber)
     {
         var users = _host.Get<IUserStore>();

@@ -53,7 +53,7 @@ public sealed class RecommendationService(
         var catalog = model.Catalog.Current;
         var features = new FeatureVector();
         UserFeatures.Encode(model, user, context, features);
-        var (vector, bias) = online.Served(online.StateFor(model, user));
+        var (vector, bias) = online.ServedFor(model, user);
 
         // Indices of the seen items the catalog knows (a repeated one is marked once by the scorer).
         Span<int> excluded = seen.Count <= 256 ? stackalloc int[seen.Count] : new int[seen.Count];
@@ -105,7 +105,7 @@ public sealed class RecommendationService(
 
         var features = new FeatureVector();
         UserFeatures.Encode(model, user, context, features);
-        var (vector, bias) = online.Served(online.StateFor(model, user));
+        var (vector, bias) = online.ServedFor(model, user);
         var scores = known.Count == 0 ? [] : model.Scorer.ScoreCandidates(features, vector, bias, catalog, known.Select(k => k.Index).ToArray());
         return new ScoreResult(userId, model.Version, known.Select((k, i) => new ScoredItemResult(k.Id, model.Model.Clip(scores[i]))).ToArray(), unknown);
     }
@@ -124,7 +124,7 @@ public sealed class RecommendationService(
         var profile = new EntityProfile(itemId, item!.Features);
         var itemFeatures = new FeatureVector();
         model.Model.Encoder.EncodeProfile(FeatureSide.Item, profile, grow: false, itemFeatures);
-        var (vector, bias) = online.Served(online.StateFor(model, user));
+        var (vector, bias) = online.ServedFor(model, user);
         var explanation = ScoreExplainer.Explain(
             model.Model, userFeatures, itemFeatures, vector, bias,
             null, ScoreExplainer.TextRowNames(model.Model, FeatureSide.Item, profile), _serving.ExplanationTerms);
