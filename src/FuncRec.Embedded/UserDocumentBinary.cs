@@ -13,7 +13,8 @@ namespace FuncRec.Embedded;
 /// and as JSON its encoding was the largest cost of applying a batch (a 5–14 KB string per user, converted again to
 /// UTF-8 under the database's write lock); this is several times faster to write and read and about half the size.
 /// The Azure store keeps JSON, which Cosmos needs. Rows written as JSON text by earlier versions are still read
-/// (<see cref="SqliteUserStore"/> tells them apart by the column's type), and rewritten in this form when next written.
+/// (<see cref="SqliteUserStore"/> tells them apart by each stored value's type, text or blob), and rewritten in this
+/// form when next written. The change is one way: a build older than this form cannot read a row written in it.
 /// </summary>
 public static class UserDocumentBinary
 {
@@ -126,7 +127,7 @@ public static class UserDocumentBinary
 
             var id = reader.String();
             var featureCount = reader.Count();
-            var features = new Dictionary<string, FeatureValue>(featureCount, StringComparer.Ordinal);
+            var features = new Dictionary<string, FeatureValue>(reader.Capacity(featureCount), StringComparer.Ordinal);
             for (var i = 0; i < featureCount; i++)
             {
                 var name = reader.String();
@@ -140,20 +141,20 @@ public static class UserDocumentBinary
             }
 
             var recentCount = reader.Count();
-            var recent = new List<RecentInteraction>(recentCount);
+            var recent = new List<RecentInteraction>(reader.Capacity(recentCount));
             for (var i = 0; i < recentCount; i++)
             {
                 var itemId = reader.String();
                 var type = reader.String();
                 var value = reader.Single();
-                var hasTarget = reader.Byte() == 1;
+                var hasTarget = reader.Flag();
                 var target = reader.Single();
                 var appliedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.Int64());
                 recent.Add(new RecentInteraction(itemId, type, value, hasTarget ? target : null, appliedAt));
             }
 
             OnlineStateDocument? online = null;
-            if (reader.Byte() == 1)
+            if (reader.Flag())
             {
                 online = new OnlineStateDocument(reader.String(), reader.Floats(), reader.Floats(), reader.Floats(), reader.Floats(), reader.Int64());
             }
@@ -171,7 +172,7 @@ public static class UserDocumentBinary
                 EventCount = reader.Int64(),
                 UpdatedAt = reader.Time(),
             };
-            var deletedAt = reader.Byte() == 1 ? reader.Time() : (DateTimeOffset?)null;
+            var deletedAt = reader.Flag() ? reader.Time() : (DateTimeOffset?)null;
             if (!reader.AtEnd)
             {
                 throw new InvalidDataException("A stored user document has bytes after its end.");
@@ -179,7 +180,7 @@ public static class UserDocumentBinary
 
             return document with { DeletedAt = deletedAt };
         }
-        catch (Exception exception) when (exception is ArgumentException or OverflowException)
+        catch (Exception exception) when (exception is ArgumentException or OverflowException or DecoderFallbackException)
         {
             throw new InvalidDataException("A stored user document is truncated or malformed.", exception);
         }
@@ -262,6 +263,9 @@ public static class UserDocumentBinary
         }
     }
 
+    // Invalid UTF-8 in a stored string is corruption, not something to replace silently.
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private ref struct Reader(ReadOnlySpan<byte> encoded)
     {
         private readonly ReadOnlySpan<byte> _encoded = encoded;
@@ -290,13 +294,13 @@ public static class UserDocumentBinary
         public string String()
         {
             var length = Count();
-            return Encoding.UTF8.GetString(Take(length));
+            return StrictUtf8.GetString(Take(length));
         }
 
         public List<string> Strings()
         {
             var count = Count();
-            var values = new List<string>(Math.Min(count, _encoded.Length - _position));
+            var values = new List<string>(Capacity(count));
             for (var i = 0; i < count; i++)
             {
                 values.Add(String());
@@ -304,6 +308,17 @@ public static class UserDocumentBinary
 
             return values;
         }
+
+        /// <summary>A presence byte: 0 or 1, anything else is corruption.</summary>
+        public bool Flag() => Byte() switch
+        {
+            0 => false,
+            1 => true,
+            var other => throw new InvalidDataException($"A stored user document has a presence byte of {other}."),
+        };
+
+        /// <summary>A collection's initial capacity: never more entries than bytes left, so a corrupt count cannot allocate without bound.</summary>
+        public readonly int Capacity(int count) => Math.Min(count, _encoded.Length - _position);
 
         public long Int64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
 

@@ -82,6 +82,13 @@ public sealed class EmbeddedStorageTests : IDisposable
         Assert.Throws<InvalidDataException>(() => UserDocumentBinary.Decode([.. encoded, 0]));
     }
 
+    [Theory]
+    [InlineData(new byte[] { 1, 1, (byte)'u', 0xFF, 0xFF, 0xFF, 0xFF, 0x07 })] // a feature count of int.MaxValue, then nothing
+    [InlineData(new byte[] { 1, 1, (byte)'u', 0, 0, 2 })] // an online-state presence byte of 2
+    [InlineData(new byte[] { 1, 1, 0xFF, 0, 0, 0 })] // an id that is not UTF-8
+    public void A_corrupt_count_presence_byte_or_string_is_refused_as_invalid_data(byte[] encoded)
+        => Assert.Throws<InvalidDataException>(() => UserDocumentBinary.Decode(encoded));
+
     [Fact]
     public async Task A_row_written_as_json_by_an_earlier_version_is_read_and_rewritten_in_the_binary_form()
     {
