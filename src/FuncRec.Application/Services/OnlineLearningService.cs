@@ -171,42 +171,47 @@ public sealed class OnlineLearningService
 
     /// <summary>
     /// The online vector and bias to serve for <paramref name="user"/> against <paramref name="model"/>, for scoring
-    /// only (the vector may be shared: callers must not change it). Stored state of this model is read in place. State
-    /// that has to be re-derived (the user's stored state belongs to another model, as it does for every user after a
-    /// publish until their next event) is replayed once per document and model and then remembered beside the
-    /// document: without that, every recommendation for such a user replayed up to their 50 remembered interactions
-    /// again, a sixth of the server's CPU in a profile after a publish. Documents are immutable and the store hands
-    /// out a new one per write, so a changed user never meets an old entry.
+    /// only (the vector may be shared: callers must not change it). Stored state of this model is copied out of the
+    /// document without cloning the rest. State that has to be re-derived (the user's stored state belongs to another
+    /// model, as it does for every user after a publish until their next event) is replayed once per document, model
+    /// and catalog size, and then remembered beside the document: without that, every recommendation for such a user
+    /// replayed up to their 50 remembered interactions again, a sixth of the server's CPU in a profile after a
+    /// publish. Documents are immutable and a write makes a new one, so a changed user never meets an old entry.
+    /// (A store that parses a new document on every read, as the Cosmos store does, gains nothing from this.)
     /// </summary>
     public (float[] Vector, float Bias) ServedFor(ServingModel model, UserDocument? user)
     {
         var rank = model.Model.Rank;
-        var best = Grid.Best;
+        var candidate = Math.Min(Grid.Best, Grid.Candidates - 1);
         if (user?.Online is { } stored && BelongsTo(stored, model))
         {
-            var candidate = Math.Min(best, Grid.Candidates - 1);
             return (stored.Vectors.AsSpan(candidate * rank, rank).ToArray(), stored.Biases[candidate]);
         }
 
         if (user is null)
         {
-            return Served(new UserOnlineState(rank, model.Version, Grid.Candidates));
+            return (new float[rank], 0f);
         }
 
-        if (_replayed.TryGetValue(user, out var remembered) && remembered.ModelVersion == model.Version && remembered.Best == best)
+        // Replay reads item vectors and draws negatives over the catalog, which can grow under one model version.
+        var catalogSize = model.Catalog.Current.Count;
+        if (_replayed.TryGetValue(user, out var remembered) && remembered.ModelVersion == model.Version
+            && remembered.CatalogSize == catalogSize && remembered.Candidate == candidate)
         {
             return (remembered.Vector, remembered.Bias);
         }
 
-        var (vector, bias) = Served(StateFor(model, user));
-        _replayed.AddOrUpdate(user, new ReplayedState(model.Version, best, vector, bias));
+        var state = StateFor(model, user);
+        var vector = state.Vector(candidate).ToArray();
+        var bias = state.Biases[candidate];
+        _replayed.AddOrUpdate(user, new ReplayedState(model.Version, catalogSize, candidate, vector, bias));
         return (vector, bias);
     }
 
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<UserDocument, ReplayedState> _replayed = new();
 
     // The version, not the model: an entry lives as long as its document, and must not keep an old model alive.
-    private sealed record ReplayedState(string ModelVersion, int Best, float[] Vector, float Bias);
+    private sealed record ReplayedState(string ModelVersion, int CatalogSize, int Candidate, float[] Vector, float Bias);
 
     public static OnlineStateDocument ToDocument(UserOnlineState state)
         => new(state.ModelVersion ?? string.Empty, (float[])state.Vectors.Clone(), (float[])state.Biases.Clone(),
