@@ -19,8 +19,9 @@ public sealed class EmbeddedOptions
     public bool ExclusiveDataDirectory { get; set; } = true;
 
     /// <summary>
-    /// How often the background checkpointer copies the database's write-ahead log into its file (and lets the log
-    /// start again). Shorter keeps the log smaller; each checkpoint holds writers only for the pages committed while it ran.
+    /// How often the background checkpointer copies the database's write-ahead log into its file, beside the writers.
+    /// Once the log holds 8,192 pages, a tick also lets it start again, holding writers only for the pages committed
+    /// while it copied and one file sync.
     /// </summary>
     public int CheckpointIntervalMilliseconds { get; set; } = 200;
 }

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,8 +23,9 @@ public sealed class SqliteCheckpointer(SqliteDatabase database, IOptions<Embedde
                     var (logPages, copiedPages) = await database.CheckpointAsync();
                     logger.LogTrace("Checkpointed {CopiedPages} of {LogPages} log pages", copiedPages, logPages);
                 }
-                catch (SqliteException exception)
+                catch (Exception exception) when (exception is not OperationCanceledException)
                 {
+                    // Never let a failed checkpoint stop the host (a faulted background service would).
                     logger.LogWarning(exception, "Checkpointing the embedded database failed; the next tick tries again");
                 }
             }

@@ -30,7 +30,6 @@ public sealed class SqliteDatabase
         connection.Execute("PRAGMA page_size = 16384;");
         connection.Execute("""
             PRAGMA journal_mode = WAL;
-            PRAGMA journal_size_limit = 134217728;
             CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, doc TEXT NOT NULL, version INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS items (id TEXT PRIMARY KEY, doc TEXT NOT NULL, updated INTEGER NOT NULL);
             CREATE INDEX IF NOT EXISTS items_updated ON items (updated);
@@ -52,7 +51,8 @@ public sealed class SqliteDatabase
     /// write; queueing writers in-process instead keeps the hand-over immediate. The wait is asynchronous: a write
     /// (a batch of user documents) can hold the turn for milliseconds, and a spinning lock burnt a tenth of the
     /// server's CPU on the threads queued behind it. It is not cancellable, so a write that was begun is finished.
-    /// Readers never take it (WAL lets them run beside the writer).
+    /// Readers never take it (WAL lets them run beside the writer). Writers take their turn before opening a
+    /// connection, so that writers queued behind a long write do not each hold one.
     /// </summary>
     public async ValueTask<WriteTurn> EnterWriteAsync()
     {
@@ -85,7 +85,7 @@ public sealed class SqliteDatabase
         connection.Open();
         // Checkpoints are the background checkpointer's work (SqliteCheckpointer), off the writers' path; a writer
         // checkpoints only as a backstop, when the log has grown this large without one (a process with no host).
-        Execute(connection, $"PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000; PRAGMA wal_autocheckpoint = {BackstopCheckpointPages};");
+        Execute(connection, $"PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000; PRAGMA wal_autocheckpoint = {BackstopCheckpointPages}; PRAGMA journal_size_limit = 134217728;");
         return new PooledConnection(connection, this);
     }
 

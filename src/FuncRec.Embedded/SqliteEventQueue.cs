@@ -19,8 +19,8 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
 
     public async Task EnqueueAsync(string batchJson, CancellationToken cancellationToken)
     {
-        using (var connection = database.Open())
         using (await database.EnterWriteAsync())
+        using (var connection = database.Open())
         {
             var now = clock.GetUtcNow().UtcTicks;
             var command = connection.Prepared("INSERT INTO queue (body, visible_at, dequeue_count, inserted_at) VALUES ($body, $now, 0, $now)");
@@ -34,8 +34,8 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
 
     public async Task<HeldMessage> EnqueueHeldAsync(string batchJson, TimeSpan hold, CancellationToken cancellationToken)
     {
-        using var connection = database.Open();
         using var writing = await database.EnterWriteAsync();
+        using var connection = database.Open();
         var now = clock.GetUtcNow().UtcTicks;
         var command = connection.Prepared("INSERT INTO queue (body, visible_at, dequeue_count, inserted_at) VALUES ($body, $visible, 0, $now) RETURNING id");
         command.Parameters.AddWithValue("$body", batchJson);
@@ -48,8 +48,8 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     public async Task RemoveHeldAsync(HeldMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        using var connection = database.Open();
         using var writing = await database.EnterWriteAsync();
+        using var connection = database.Open();
 
         // Never delivered: still the producer's. Once a consumer has received it, that delivery completes it.
         var command = connection.Prepared("DELETE FROM queue WHERE id = $id AND dequeue_count = 0");
@@ -88,8 +88,8 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     public async Task<IReadOnlyList<QueueMessage>> ReceiveAsync(int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcTicks;
-        using var connection = database.Open();
         using var writing = await database.EnterWriteAsync();
+        using var connection = database.Open();
         var command = connection.Prepared("""
             UPDATE queue SET visible_at = $hidden, dequeue_count = dequeue_count + 1
             WHERE id IN (SELECT id FROM queue WHERE visible_at <= $now ORDER BY id LIMIT $max)
@@ -111,8 +111,8 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
 
     public async Task CompleteAsync(QueueMessage message, CancellationToken cancellationToken)
     {
-        using var connection = database.Open();
         using var writing = await database.EnterWriteAsync();
+        using var connection = database.Open();
         var command = connection.Prepared("DELETE FROM queue WHERE id = $id");
         command.Parameters.AddWithValue("$id", (long)message.Receipt);
         command.ExecuteNonQuery();
@@ -121,8 +121,8 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
 
     public async Task ReleaseAsync(QueueMessage message, TimeSpan delay, CancellationToken cancellationToken)
     {
-        using var connection = database.Open();
         using var writing = await database.EnterWriteAsync();
+        using var connection = database.Open();
         var command = connection.Prepared("UPDATE queue SET visible_at = $visible WHERE id = $id");
         command.Parameters.AddWithValue("$id", (long)message.Receipt);
         command.Parameters.AddWithValue("$visible", clock.GetUtcNow().UtcTicks + delay.Ticks);
@@ -131,8 +131,8 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
 
     public async Task DeadLetterAsync(QueueMessage message, string reason, CancellationToken cancellationToken)
     {
-        using var connection = database.Open();
         using var writing = await database.EnterWriteAsync();
+        using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
         using (var insert = connection.CreateCommand())
         {

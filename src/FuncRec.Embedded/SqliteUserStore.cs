@@ -81,8 +81,8 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     public async Task<string?> TryWriteAsync(UserDocument document, string? expectedETag, CancellationToken cancellationToken)
     {
         var encoded = UserDocumentBinary.Encode(document);
-        using var connection = database.Open();
         using var writing = await database.EnterWriteAsync();
+        using var connection = database.Open();
         return Write(connection, document, encoded, expectedETag);
     }
 
@@ -102,8 +102,8 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             encoded[i] = UserDocumentBinary.Encode(writes[i].Document);
         }
 
-        using var connection = database.Open();
         using var writing = await database.EnterWriteAsync();
+        using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
         var remembered = new List<(string Id, long Version, UserDocument Document)>(writes.Count);
         for (var i = 0; i < writes.Count; i++)
@@ -175,8 +175,8 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
-        using var connection = database.Open();
         using var writing = await database.EnterWriteAsync();
+        using var connection = database.Open();
         var command = connection.Prepared("DELETE FROM users WHERE id = $id");
         command.Parameters.AddWithValue("$id", id);
         _parsed.TryRemove(id, out _);
