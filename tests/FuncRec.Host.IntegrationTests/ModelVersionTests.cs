@@ -108,9 +108,9 @@ public sealed class ModelVersionTests : IAsyncLifetime
         var model = _host.Get<ModelHost>().Current!;
         var user = (await _host.Get<IUserStore>().GetAsync(Roller, CancellationToken.None))!.Value;
         var (served, servedBias) = online.ServedFor(model, user);
-        var (replayed, replayedBias) = online.Served(online.StateFor(model, user));
-        Assert.Equal(replayed, served);
-        Assert.Equal(replayedBias, servedBias);
+        var replayed = online.StateFor(model, user);
+        Assert.Equal(replayed.Vector(online.Grid.Best).ToArray(), served);
+        Assert.Equal(replayed.Biases[online.Grid.Best], servedBias);
 
         // The next event stores state of the second version, and reads then use it as stored.
         await PostAndApplyAsync(Clicks(Roller, 5, count: 1, category: 3));

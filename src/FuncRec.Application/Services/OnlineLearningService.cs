@@ -162,13 +162,6 @@ public sealed class OnlineLearningService
             && stored.Vectors.Length == Grid.Candidates * model.Model.Rank && stored.VectorAccumulators.Length == Grid.Candidates
             && stored.BiasAccumulators.Length == Grid.Candidates;
 
-    /// <summary>The online vector and bias to serve: the grid's best candidate.</summary>
-    public (float[] Vector, float Bias) Served(UserOnlineState state)
-    {
-        var candidate = Math.Min(Grid.Best, state.Candidates - 1);
-        return (state.Vector(candidate).ToArray(), state.Biases[candidate]);
-    }
-
     /// <summary>
     /// The online vector and bias to serve for <paramref name="user"/> against <paramref name="model"/>, for scoring
     /// only (the vector may be shared: callers must not change it). Stored state of this model is copied out of the
