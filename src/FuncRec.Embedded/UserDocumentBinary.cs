@@ -11,7 +11,7 @@ namespace FuncRec.Embedded;
 /// The embedded store's encoding of a user document: length-prefixed UTF-8 strings, raw little-endian numbers and
 /// float arrays, one format byte first. A user document is rewritten on every event batch that touches the user,
 /// and as JSON its encoding was the largest cost of applying a batch (a 5–14 KB string per user, converted again to
-/// UTF-8 under the database's write lock); this is several times faster to write and read and about half the size.
+/// UTF-8 in the database's write turn); this is several times faster to write and read and about half the size.
 /// The Azure store keeps JSON, which Cosmos needs. Rows written as JSON text by earlier versions are still read
 /// (<see cref="SqliteUserStore"/> tells them apart by each stored value's type, text or blob), and rewritten in this
 /// form when next written. The change is one way: a build older than this form cannot read a row written in it.
@@ -76,26 +76,22 @@ public static class UserDocumentBinary
             writer.String(interaction.ItemId);
             writer.String(interaction.Type);
             writer.Single(interaction.Value);
-            writer.Byte(interaction.Target.HasValue ? (byte)1 : (byte)0);
+            writer.Flag(interaction.Target.HasValue);
             writer.Single(interaction.Target ?? 0f);
 
             // Milliseconds, as the JSON form stores them: both stores remember the same instant.
             writer.Int64(interaction.AppliedAt.ToUnixTimeMilliseconds());
         }
 
+        writer.Flag(document.Online is not null);
         if (document.Online is { } online)
         {
-            writer.Byte(1);
             writer.String(online.ModelVersion);
             writer.Floats(online.Vectors);
             writer.Floats(online.Biases);
             writer.Floats(online.VectorAccumulators);
             writer.Floats(online.BiasAccumulators);
             writer.Int64(online.AppliedEvents);
-        }
-        else
-        {
-            writer.Byte(0);
         }
 
         writer.Strings(document.AppliedEventIds);
@@ -104,7 +100,7 @@ public static class UserDocumentBinary
         writer.Strings(document.AppliedBatchIds);
         writer.Int64(document.EventCount);
         writer.Time(document.UpdatedAt);
-        writer.Byte(document.DeletedAt.HasValue ? (byte)1 : (byte)0);
+        writer.Flag(document.DeletedAt.HasValue);
         if (document.DeletedAt is { } deletedAt)
         {
             writer.Time(deletedAt);
@@ -193,6 +189,9 @@ public static class UserDocumentBinary
             buffer.GetSpan(1)[0] = value;
             buffer.Advance(1);
         }
+
+        /// <summary>A presence byte (what <see cref="Reader.Flag"/> reads).</summary>
+        public void Flag(bool present) => Byte(present ? (byte)1 : (byte)0);
 
         public void Count(int value)
         {
