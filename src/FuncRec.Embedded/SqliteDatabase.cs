@@ -85,9 +85,12 @@ public sealed class SqliteDatabase
         connection.Open();
         // Checkpoints are the background checkpointer's work (SqliteCheckpointer), off the writers' path; a writer
         // checkpoints only as a backstop, when the log has grown this large without one (a process with no host).
-        Execute(connection, $"PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000; PRAGMA wal_autocheckpoint = {BackstopCheckpointPages}; PRAGMA journal_size_limit = 134217728;");
+        Execute(connection, $"PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA wal_autocheckpoint = {BackstopCheckpointPages}; PRAGMA journal_size_limit = 134217728;");
         return new PooledConnection(connection, this);
     }
+
+    /// <summary>How long a connection waits for SQLite's own locks (another process's writer, the checkpointer) before failing.</summary>
+    private const int BusyTimeoutMilliseconds = 30_000;
 
     /// <summary>Log pages (16 KB each) after which a writer checkpoints in its commit, if nothing checkpointed sooner.</summary>
     public const int BackstopCheckpointPages = 16384;
@@ -97,12 +100,12 @@ public sealed class SqliteDatabase
 
     /// <summary>
     /// Copies the log's committed pages into the database file beside the writers: a passive checkpoint takes no
-    /// lock they need. Once the log holds <see cref="RestartLogPages"/>, it also copies, under the write lock, the
-    /// pages committed meanwhile (the threshold is <paramref name="restartLogPages"/>), waiting briefly for readers to leave the log, so that the next writer starts it
-    /// again from its beginning (else it only grows while readers come and go). That step costs a file sync (~30 ms
-    /// here) with writers held, so it is rare. Run in a writer's commit instead, as SQLite does by default, a
-    /// checkpoint held every other writer for tens of milliseconds every few hundred batches: half the write
-    /// lock's time under ingest load. Returns the log's pages and those copied.
+    /// lock they need. Once the log holds <paramref name="restartLogPages"/> pages, it also copies, in a write turn,
+    /// the pages committed meanwhile, waiting briefly for readers to leave the log, so that the next writer starts
+    /// it again from its beginning (else it only grows while readers come and go). That step costs a file sync
+    /// (~30 ms here) with writers held, so it is rare. Run in a writer's commit instead, as SQLite does by default, a
+    /// checkpoint held every other writer for tens of milliseconds every few hundred batches: half the write gate's
+    /// time under ingest load. Returns the log's pages and those copied.
     /// </summary>
     public async Task<(long LogPages, long CopiedPages)> CheckpointAsync(int restartLogPages = RestartLogPages)
     {
@@ -118,7 +121,7 @@ public sealed class SqliteDatabase
             }
             finally
             {
-                connection.Execute("PRAGMA busy_timeout = 30000;");
+                connection.Execute($"PRAGMA busy_timeout = {BusyTimeoutMilliseconds};");
             }
         }
 

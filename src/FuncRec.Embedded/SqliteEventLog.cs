@@ -12,7 +12,7 @@ public sealed class SqliteEventLog(SqliteDatabase database) : IEventLog
 {
     public async Task<string> AppendAsync(AppliedBatch batch, CancellationToken cancellationToken)
     {
-        // Serialised before the write lock is taken: other writers wait only for the database work.
+        // Serialised before this writer takes its turn: other writers wait only for the database work.
         var body = EmbeddedJson.Write(batch);
         using var writing = await database.EnterWriteAsync();
         using var connection = database.Open();

@@ -95,7 +95,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             return results;
         }
 
-        // Encode before taking the write lock: only the database work happens under it.
+        // Encode before taking the write turn: only the database work happens under it.
         var encoded = new byte[writes.Count][];
         for (var i = 0; i < writes.Count; i++)
         {
