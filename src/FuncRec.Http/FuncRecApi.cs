@@ -57,7 +57,7 @@ public sealed class FuncRecApi(
                 result.AcceptedEventIds,
                 result.Rejected.Select(r => new RejectedEventResponse(r.Index, r.Field, r.Reason)).ToArray(),
                 result.Applied);
-            return Results.Json(response, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+            return new Utf8JsonAnswer<IngestResponse>(response, ApiJsonContext.Default.IngestResponse, StatusCodes.Status202Accepted);
         }
     });
 
@@ -82,7 +82,7 @@ public sealed class FuncRecApi(
 
         CheckContext(score.Context, "context");
         var result = await recommendations.ScoreAsync(userId, score.ItemIds, score.Context, cancellationToken);
-        return Results.Json(result, ApiJson.Options);
+        return new Utf8JsonAnswer<ScoreResult>(result, ApiJsonContext.Default.ScoreResult);
     });
 
     public Task<IResult> GetRecommendationsAsync(HttpRequest request, string userId) => Guard(request, async cancellationToken =>
@@ -98,7 +98,7 @@ public sealed class FuncRecApi(
 
         var context = ContextFromQuery(request.Query);
         var result = await recommendations.RecommendAsync(userId, k, excludeSeen, string.IsNullOrEmpty(category) ? null : category, context, cancellationToken);
-        return Results.Json(result, ApiJson.Options);
+        return new Utf8JsonAnswer<RecommendationResult>(result, ApiJsonContext.Default.RecommendationResult);
     });
 
     public Task<IResult> GetExplanationAsync(HttpRequest request, string userId, string itemId) => Guard(request, async cancellationToken =>

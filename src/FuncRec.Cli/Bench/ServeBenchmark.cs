@@ -58,7 +58,7 @@ public sealed record ServeReport(
 /// cores, no HTTP), ingest (100 events per request, 8 clients, consumer running) with freshness probes alongside,
 /// and one fine-tune cycle over 100,000 events.
 /// </summary>
-public sealed class ServeBenchmark(TextWriter console, string workDirectory, int items = 10_000, int users = 10_000, bool quick = false)
+public sealed class ServeBenchmark(TextWriter console, string workDirectory, int items = 10_000, int users = 10_000, bool quick = false, string? wrk = null)
 {
     private const int Concurrency = 32;
     private const int IngestClients = 8;
@@ -141,7 +141,7 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
 
         var ratio = recommend.RequestsPerSecond / Math.Min(baseline.RequestsPerSecond, inProcess);
         return new ServeReport(
-            items, users, rank, Concurrency, "built-in HttpClient generator (closed loop, separate process)",
+            items, users, rank, Concurrency, wrk is null ? "built-in HttpClient generator (closed loop, separate process)" : "wrk, 1 thread (closed loop, separate process)",
             recommend.P50Ms, recommend.P99Ms, recommend.RequestsPerSecond,
             baseline.RequestsPerSecond, inProcess, ratio,
             ingest.Events / ingest.Seconds, ingest.P99Ms, depth, consumer,
@@ -307,6 +307,11 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
 
     private async Task<LoadResult> LoadAsync(Uri address, string pattern, int concurrency, CancellationToken cancellationToken)
     {
+        if (wrk is not null)
+        {
+            return await WrkLoadGenerator.RunAsync(wrk, address, pattern, concurrency, _warmup, _measure, users, items, seed: 7, cancellationToken);
+        }
+
         using var process = StartProcess(
             $"bench load --url {address} --pattern {pattern} --concurrency {concurrency} --warmup {_warmup.TotalSeconds} --duration {_measure.TotalSeconds} --users {users} --items {items}",
             null,

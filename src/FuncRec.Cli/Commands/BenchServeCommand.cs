@@ -17,10 +17,24 @@ public static class BenchServeCommand
         var output = new Option<FileInfo?>("--out") { Description = "Write the results as JSON to this file." };
         var work = new Option<DirectoryInfo>("--work-dir") { Description = "Where the seeded data directory goes.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(Path.GetTempPath(), "funcrec-bench-serve")) };
         var quick = new Option<bool>("--quick") { Description = "Shorter phases and a smaller seed (a smoke run, not the figures)." };
-        var serve = new Command("serve", "Measure the serving loop over real HTTP against a funcrec serve process: recommend, baseline, in-process, ingest, freshness, fine-tune.") { output, work, quick };
+        var generator = new Option<string>("--generator")
+        {
+            Description = "The load generator for every HTTP phase: wrk (must be on PATH), builtin (an HttpClient generator), or auto (wrk when installed).",
+            DefaultValueFactory = _ => "auto",
+        };
+        generator.AcceptOnlyFromAmong("auto", "wrk", "builtin");
+        var serve = new Command("serve", "Measure the serving loop over real HTTP against a funcrec serve process: recommend, baseline, in-process, ingest, freshness, fine-tune.") { output, work, quick, generator };
         serve.SetAction(async (parse, cancellationToken) =>
         {
-            var report = await new ServeBenchmark(Console.Out, parse.GetValue(work)!.FullName, quick: parse.GetValue(quick)).RunAsync(cancellationToken);
+            var wrk = parse.GetValue(generator) == "builtin" ? null : WrkLoadGenerator.Find();
+            if (wrk is null && parse.GetValue(generator) == "wrk")
+            {
+                await Console.Error.WriteLineAsync("--generator wrk: wrk is not on PATH (Debian/Ubuntu: sudo apt-get install wrk).");
+                return 2;
+            }
+
+            Console.WriteLine(wrk is null ? "Load generator: built-in HttpClient (install wrk for a lighter client)" : $"Load generator: {wrk}");
+            var report = await new ServeBenchmark(Console.Out, parse.GetValue(work)!.FullName, quick: parse.GetValue(quick), wrk: wrk).RunAsync(cancellationToken);
             var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
             Console.WriteLine(json);
             if (parse.GetValue(output) is { } file)
