@@ -15,6 +15,11 @@ public static class ServeCommand
         var command = new Command("serve", "Run the whole backend (HTTP API, queue consumer, fine-tune schedule) in one process, on local stores by default.") { dataDirectory, urls, storage };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(storage) == StorageKind.Embedded)
+            {
+                LocalHost.PreferInlineSocketCompletions();
+            }
+
             var app = LocalHost.Build(parse.GetValue(dataDirectory)!.FullName, parse.GetValue(urls)!, storage: parse.GetValue(storage));
             await app.StartAsync(cancellationToken);
             Console.WriteLine($"FuncRec is serving on {string.Join(", ", app.Urls)} (data in {parse.GetValue(dataDirectory)!.FullName}); Ctrl+C stops it.");
