@@ -50,7 +50,7 @@ public sealed class ItemCatalog
             AllocatePinned(capacity * model.Rank),
             AllocatePinned(capacity),
             new string[capacity],
-            ImmutableDictionary.Create<string, int>(StringComparer.Ordinal),
+            ItemIdIndex.Empty,
             ImmutableDictionary.Create<string, ImmutableArray<int>>(StringComparer.Ordinal));
     }
 
@@ -82,14 +82,14 @@ public sealed class ItemCatalog
             var ids = published.Ids;
             var count = published.Count;
             var copiedOnWrite = false;
-            var indexById = published.IndexById.ToBuilder();
+            var added = new Dictionary<string, int>(StringComparer.Ordinal);
             var categoryChanges = new Dictionary<string, (HashSet<int> Removed, List<int> Added)>(StringComparer.Ordinal);
             var newCategories = new Dictionary<int, string[]>();
 
             foreach (var item in items)
             {
                 ArgumentNullException.ThrowIfNull(item, nameof(items));
-                if (indexById.TryGetValue(item.Id, out var index))
+                if (published.IndexById.TryGetValue(item.Id, out var index) || added.TryGetValue(item.Id, out index))
                 {
                     // Rows below the published count are visible to readers: write them only in a private copy.
                     if (index < published.Count && !copiedOnWrite)
@@ -112,7 +112,7 @@ public sealed class ItemCatalog
                     }
 
                     ids[index] = item.Id;
-                    indexById.Add(item.Id, index);
+                    added.Add(item.Id, index);
                 }
 
                 _features.Clear();
@@ -134,7 +134,7 @@ public sealed class ItemCatalog
                 vectors,
                 biases,
                 ids,
-                indexById.ToImmutable(),
+                published.IndexById.With(added),
                 ApplyCategoryChanges(published.ItemsByCategory, categoryChanges));
             foreach (var (index, categories) in newCategories.OrderBy(pair => pair.Key))
             {

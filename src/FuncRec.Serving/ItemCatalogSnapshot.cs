@@ -11,7 +11,7 @@ namespace FuncRec.Serving;
 public sealed class ItemCatalogSnapshot
 {
     private readonly string[] _ids;
-    private readonly ImmutableDictionary<string, int> _indexById;
+    private readonly ItemIdIndex _indexById;
     private readonly ImmutableDictionary<string, ImmutableArray<int>> _itemsByCategory;
 
     internal ItemCatalogSnapshot(
@@ -20,7 +20,7 @@ public sealed class ItemCatalogSnapshot
         float[] vectors,
         float[] biases,
         string[] ids,
-        ImmutableDictionary<string, int> indexById,
+        ItemIdIndex indexById,
         ImmutableDictionary<string, ImmutableArray<int>> itemsByCategory)
     {
         Model = model;
@@ -48,7 +48,7 @@ public sealed class ItemCatalogSnapshot
 
     internal string[] Ids => _ids;
 
-    internal ImmutableDictionary<string, int> IndexById => _indexById;
+    internal ItemIdIndex IndexById => _indexById;
 
     internal ImmutableDictionary<string, ImmutableArray<int>> ItemsByCategory => _itemsByCategory;
 

@@ -76,6 +76,45 @@ public sealed class ItemCatalogTests
     }
 
     [Fact]
+    public void Ids_added_one_by_one_past_every_index_rebuild_map_to_their_indices_and_older_snapshots_see_none_of_them()
+    {
+        var world = RandomWorld.Create(24, 8, interactions: 300);
+        var catalog = world.BuildCatalog();
+        var initial = catalog.Current;
+        var arrivals = Enumerable.Range(0, 2 * ItemIdIndex.MinimumRebuild + 100).Select(i => world.RandomItem($"arrival-{i}")).ToArray();
+        var midway = initial;
+        var rebuilds = 0;
+        for (var i = 0; i < arrivals.Length; i++)
+        {
+            var tableBefore = catalog.Current.IndexById.TableCount;
+            Assert.Equal(initial.Count + i, catalog.Upsert(arrivals[i]));
+            rebuilds += catalog.Current.IndexById.TableCount > tableBefore ? 1 : 0;
+            if (i == ItemIdIndex.MinimumRebuild / 2)
+            {
+                midway = catalog.Current;
+            }
+        }
+
+        var last = catalog.Current;
+        Assert.True(rebuilds >= 2, $"expected the additions to be folded into the table at least twice, saw {rebuilds}");
+        for (var i = 0; i < arrivals.Length; i++)
+        {
+            Assert.Equal(initial.Count + i, last.IndexOf(arrivals[i].Id));
+            Assert.Equal(i <= ItemIdIndex.MinimumRebuild / 2 ? initial.Count + i : -1, midway.IndexOf(arrivals[i].Id));
+            Assert.Equal(-1, initial.IndexOf(arrivals[i].Id));
+        }
+
+        for (var i = 0; i < initial.Count; i++)
+        {
+            Assert.Equal(i, last.IndexOf(initial.IdAt(i)));
+        }
+
+        // Replacing an item that arrived late keeps its index, whichever part of the index holds it.
+        Assert.Equal(initial.Count + 3, catalog.Upsert(world.RandomItem(arrivals[3].Id)));
+        Assert.Equal(last.Count, catalog.Current.Count);
+    }
+
+    [Fact]
     public void An_id_the_model_never_saw_contributes_nothing_while_its_features_count()
     {
         var world = RandomWorld.Create(24, 8, interactions: 300);
