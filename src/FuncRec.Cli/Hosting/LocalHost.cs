@@ -26,7 +26,7 @@ public static class LocalHost
 
     /// <summary>
     /// Completes socket reads and writes on the polling threads instead of handing each to the thread pool: one
-    /// thread switch less per request, which measured ~8 % more recommend requests/s at 32 connections on two
+    /// thread switch less per request, 3–18 % more recommend requests/s in six paired runs at 32 connections on two
     /// cores (docs/benchmarks.md). Only Kestrel's transport runs there; request handlers still run on the thread
     /// pool. It applies to every socket of the process, so an outbound client's continuations (the Azure SDKs')
     /// would run on those threads too: call it for the embedded stores only, before any socket is used. A value the
