@@ -15,8 +15,9 @@ namespace FuncRec.Http;
 /// </summary>
 public sealed class Utf8JsonAnswer<T>(T value, JsonTypeInfo<T> typeInfo, int statusCode = StatusCodes.Status200OK) : IResult, IStatusCodeHttpResult, IValueHttpResult, IValueHttpResult<T>
 {
-    // Answers past this size are not worth keeping a buffer for on every thread.
-    private const int RetainedBufferBytes = 64 * 1024;
+    // The API's limits bound an answer (1,000 event ids of up to 128 characters, 1,000 scores): a few hundred KB at
+    // most, so a thread keeps the buffer its largest answer grew, and only something past these limits is dropped.
+    private const int RetainedBufferBytes = 1024 * 1024;
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
@@ -44,7 +45,14 @@ public sealed class Utf8JsonAnswer<T>(T value, JsonTypeInfo<T> typeInfo, int sta
     {
         var response = httpContext.Response;
         WriteBody(response);
-        await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
+        try
+        {
+            await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
+        }
+        catch (OperationCanceledException) when (httpContext.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away: nothing to answer, as Results.Json behaves.
+        }
     }
 
     // Synchronous, so the per-thread buffer is copied into the response's pipe and free again before any await.

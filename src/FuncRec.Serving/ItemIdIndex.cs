@@ -6,8 +6,9 @@ namespace FuncRec.Serving;
 /// Item id → catalog index, immutable, in two parts: a hash table built once (a plain <see cref="Dictionary{TKey,TValue}"/>
 /// that is never written after construction, so any number of threads may read it) and the ids added since, in an
 /// <see cref="ImmutableDictionary{TKey,TValue}"/> that takes an addition in O(log n) without copying the table.
-/// When the additions reach an eighth of the table (at least <see cref="MinimumRebuild"/>), the next index folds
-/// them into a new table: O(n) every n/8 additions, so O(1) amortised per item.
+/// When the additions reach an eighth of the table, and at least <see cref="MinimumRebuild"/>, the next index folds
+/// them into a new table: O(n) every n/8 additions, so O(1) amortised per item. The first ids (into an empty table)
+/// are folded at once; below ~8,000 items up to 1,023 of the latest arrivals stay in the immutable part.
 /// <para>
 /// Why not one immutable dictionary: its lookups walk a tree of small objects, ~0.6 µs each at 10,000 items,
 /// and a recommendation looks up every item the user has seen (up to 50) to exclude it. That was 12 % of the
@@ -45,7 +46,8 @@ internal sealed class ItemIdIndex
             return this;
         }
 
-        if (_added.Count + additions.Count < Math.Max(MinimumRebuild, _table.Count / 8))
+        // An empty table (a catalog's first load) is built at once, so a small catalog is a hash table too.
+        if (_table.Count > 0 && _added.Count + additions.Count < Math.Max(MinimumRebuild, _table.Count / 8))
         {
             return new ItemIdIndex(_table, _added.AddRange(additions));
         }

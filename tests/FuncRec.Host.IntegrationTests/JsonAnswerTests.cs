@@ -51,6 +51,9 @@ public sealed class JsonAnswerTests(EmptyHostFixture fixture) : IClassFixture<Em
         Assert.Equal(body.Length, response.Content.Headers.ContentLength);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("utf-8", response.Content.Headers.ContentType?.CharSet);
+        // The per-thread writer's bytes are what the API's options write for the same answer.
+        var answer = JsonSerializer.Deserialize<RecommendationResult>(body, ApiJson.Options)!;
+        Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(answer, ApiJson.Options), body);
         using var document = JsonDocument.Parse(body);
         Assert.Equal("json-answer-user", document.RootElement.GetProperty("userId").GetString());
         Assert.Equal(JsonValueKind.Null, document.RootElement.GetProperty("modelVersion").ValueKind);

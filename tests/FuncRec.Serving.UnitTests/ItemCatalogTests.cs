@@ -82,25 +82,32 @@ public sealed class ItemCatalogTests
         var catalog = world.BuildCatalog();
         var initial = catalog.Current;
         var arrivals = Enumerable.Range(0, 2 * ItemIdIndex.MinimumRebuild + 100).Select(i => world.RandomItem($"arrival-{i}")).ToArray();
-        var midway = initial;
+        var beforeFold = ItemIdIndex.MinimumRebuild / 2;
+        var afterFold = ItemIdIndex.MinimumRebuild + 50;
+        var kept = new Dictionary<int, ItemCatalogSnapshot>();
         var rebuilds = 0;
         for (var i = 0; i < arrivals.Length; i++)
         {
             var tableBefore = catalog.Current.IndexById.TableCount;
             Assert.Equal(initial.Count + i, catalog.Upsert(arrivals[i]));
             rebuilds += catalog.Current.IndexById.TableCount > tableBefore ? 1 : 0;
-            if (i == ItemIdIndex.MinimumRebuild / 2)
+            if (i == beforeFold || i == afterFold)
             {
-                midway = catalog.Current;
+                kept[i] = catalog.Current;
             }
         }
 
         var last = catalog.Current;
+        Assert.Equal(initial.Count, initial.IndexById.TableCount);
         Assert.True(rebuilds >= 2, $"expected the additions to be folded into the table at least twice, saw {rebuilds}");
+        Assert.True(kept[afterFold].IndexById.TableCount > initial.Count && kept[afterFold].IndexById.TableCount < kept[afterFold].IndexById.Count,
+            "the snapshot kept after the first fold should hold ids in both parts");
+        Assert.True(last.IndexById.TableCount < last.IndexById.Count, "the last arrivals should still be in the immutable part");
         for (var i = 0; i < arrivals.Length; i++)
         {
             Assert.Equal(initial.Count + i, last.IndexOf(arrivals[i].Id));
-            Assert.Equal(i <= ItemIdIndex.MinimumRebuild / 2 ? initial.Count + i : -1, midway.IndexOf(arrivals[i].Id));
+            Assert.Equal(i <= beforeFold ? initial.Count + i : -1, kept[beforeFold].IndexOf(arrivals[i].Id));
+            Assert.Equal(i <= afterFold ? initial.Count + i : -1, kept[afterFold].IndexOf(arrivals[i].Id));
             Assert.Equal(-1, initial.IndexOf(arrivals[i].Id));
         }
 
@@ -109,9 +116,18 @@ public sealed class ItemCatalogTests
             Assert.Equal(i, last.IndexOf(initial.IdAt(i)));
         }
 
-        // Replacing an item that arrived late keeps its index, whichever part of the index holds it.
+        // Replacing an item keeps its index, whichever part of the index holds it.
         Assert.Equal(initial.Count + 3, catalog.Upsert(world.RandomItem(arrivals[3].Id)));
+        Assert.Equal(initial.Count + arrivals.Length - 1, catalog.Upsert(world.RandomItem(arrivals[^1].Id)));
         Assert.Equal(last.Count, catalog.Current.Count);
+
+        // A new id twice in one batch takes one index, and the later profile wins.
+        var first = world.RandomItem("twice-in-a-batch");
+        var second = world.RandomItem("twice-in-a-batch");
+        var snapshot = catalog.UpsertMany([first, second]);
+        Assert.Equal(last.Count + 1, snapshot.Count);
+        Assert.Equal(last.Count, snapshot.IndexOf("twice-in-a-batch"));
+        Assert.Equal(ItemVector(world, second), snapshot.VectorOf(last.Count).ToArray());
     }
 
     [Fact]
