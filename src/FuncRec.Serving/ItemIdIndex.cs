@@ -52,18 +52,9 @@ internal sealed class ItemIdIndex
             return new ItemIdIndex(_table, _added.AddRange(additions));
         }
 
-        var table = new Dictionary<string, int>(_table.Count + _added.Count + additions.Count, StringComparer.Ordinal);
-        foreach (var (id, index) in _table)
-        {
-            table.Add(id, index);
-        }
-
-        foreach (var (id, index) in _added)
-        {
-            table.Add(id, index);
-        }
-
-        foreach (var (id, index) in additions)
+        var table = new Dictionary<string, int>(_table, StringComparer.Ordinal);
+        table.EnsureCapacity(Count + additions.Count);
+        foreach (var (id, index) in _added.Concat(additions))
         {
             table.Add(id, index);
         }
