@@ -31,16 +31,6 @@ public sealed class Utf8JsonAnswer<T>(T value, JsonTypeInfo<T> typeInfo, int sta
 
     object? IValueHttpResult.Value => value;
 
-    /// <summary>The answer's bytes, as it is written to the response.</summary>
-    public static byte[] Serialize(T value, JsonTypeInfo<T> typeInfo)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using var writer = new Utf8JsonWriter(buffer);
-        JsonSerializer.Serialize(writer, value, typeInfo);
-        writer.Flush();
-        return buffer.WrittenSpan.ToArray();
-    }
-
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;
