@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace FuncRec.Cli.Bench;
 
@@ -101,13 +102,13 @@ public static class WrkLoadGenerator
     }
 
     private sealed record WrkSummary(
-        [property: System.Text.Json.Serialization.JsonPropertyName("requests")] long Requests,
-        [property: System.Text.Json.Serialization.JsonPropertyName("duration_us")] long DurationMicroseconds,
-        [property: System.Text.Json.Serialization.JsonPropertyName("status_errors")] long StatusErrors,
-        [property: System.Text.Json.Serialization.JsonPropertyName("socket_errors")] long SocketErrors,
-        [property: System.Text.Json.Serialization.JsonPropertyName("p50_us")] double P50Microseconds,
-        [property: System.Text.Json.Serialization.JsonPropertyName("p99_us")] double P99Microseconds,
-        [property: System.Text.Json.Serialization.JsonPropertyName("mean_us")] double MeanMicroseconds);
+        [property: JsonPropertyName("requests")] long Requests,
+        [property: JsonPropertyName("duration_us")] long DurationMicroseconds,
+        [property: JsonPropertyName("status_errors")] long StatusErrors,
+        [property: JsonPropertyName("socket_errors")] long SocketErrors,
+        [property: JsonPropertyName("p50_us")] double P50Microseconds,
+        [property: JsonPropertyName("p99_us")] double P99Microseconds,
+        [property: JsonPropertyName("mean_us")] double MeanMicroseconds);
 
     // wrk calls init once per thread with the arguments after "--", request before every request, and done once
     // with the run's summary and latency histogram. Event ids carry the run's prefix and a counter, so the warm-up

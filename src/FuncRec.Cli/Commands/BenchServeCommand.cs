@@ -26,8 +26,9 @@ public static class BenchServeCommand
         var serve = new Command("serve", "Measure the serving loop over real HTTP against a funcrec serve process: recommend, baseline, in-process, ingest, freshness, fine-tune.") { output, work, quick, generator };
         serve.SetAction(async (parse, cancellationToken) =>
         {
-            var wrk = parse.GetValue(generator) == "builtin" ? null : WrkLoadGenerator.Find();
-            if (wrk is null && parse.GetValue(generator) == "wrk")
+            var chosen = parse.GetValue(generator);
+            var wrk = chosen == "builtin" ? null : WrkLoadGenerator.Find();
+            if (wrk is null && chosen == "wrk")
             {
                 await Console.Error.WriteLineAsync("--generator wrk: wrk is not on PATH (Debian/Ubuntu: sudo apt-get install wrk).");
                 return 2;
