@@ -18,8 +18,16 @@ namespace FuncRec.Embedded;
 /// </summary>
 public static class UserDocumentBinary
 {
-    /// <summary>The first byte of every encoding; a change of layout takes the next number and keeps reading this one.</summary>
-    public const byte FormatVersion = 1;
+    /// <summary>
+    /// The first byte of every encoding; a change of layout takes the next number and keeps reading the earlier ones.
+    /// Format 2 writes the four id windows as <see cref="Writer.Tokens"/>: a window of lowercase hex tokens of one
+    /// length (the batch tags, batch ids, and hex event ids) as raw bytes. Those windows are most of a document's
+    /// strings, and transcoding them one by one was most of the time spent encoding it, which the consumer does for
+    /// every user of every batch. Format 1 wrote them as plain strings; rows in it are still read.
+    /// </summary>
+    public const byte FormatVersion = 2;
+
+    private const byte PlainStringsFormat = 1;
 
     /// <summary>
     /// Every property of <see cref="UserDocument"/> this codec carries. A test compares it with the type, so a property
@@ -94,10 +102,10 @@ public static class UserDocumentBinary
             writer.Int64(online.AppliedEvents);
         }
 
-        writer.Strings(document.AppliedEventIds);
-        writer.Strings(document.AppliedEventBatches);
-        writer.Strings(document.AppliedBatchTags);
-        writer.Strings(document.AppliedBatchIds);
+        writer.Tokens(document.AppliedEventIds);
+        writer.Tokens(document.AppliedEventBatches);
+        writer.Tokens(document.AppliedBatchTags);
+        writer.Tokens(document.AppliedBatchIds);
         writer.Int64(document.EventCount);
         writer.Time(document.UpdatedAt);
         writer.Flag(document.DeletedAt.HasValue);
@@ -116,10 +124,12 @@ public static class UserDocumentBinary
         {
             var reader = new Reader(encoded);
             var format = reader.Byte();
-            if (format != FormatVersion)
+            if (format is not (PlainStringsFormat or FormatVersion))
             {
-                throw new InvalidDataException($"A stored user document has format {format}; this version reads format {FormatVersion}.");
+                throw new InvalidDataException($"A stored user document has format {format}; this version reads formats {PlainStringsFormat} and {FormatVersion}.");
             }
+
+            var tokens = format >= FormatVersion;
 
             var id = reader.String();
             var featureCount = reader.Count();
@@ -161,10 +171,10 @@ public static class UserDocumentBinary
                 Features = features,
                 Recent = recent,
                 Online = online,
-                AppliedEventIds = reader.Strings(),
-                AppliedEventBatches = reader.Strings(),
-                AppliedBatchTags = reader.Strings(),
-                AppliedBatchIds = reader.Strings(),
+                AppliedEventIds = tokens ? reader.Tokens() : reader.Strings(),
+                AppliedEventBatches = tokens ? reader.Tokens() : reader.Strings(),
+                AppliedBatchTags = tokens ? reader.Tokens() : reader.Strings(),
+                AppliedBatchIds = tokens ? reader.Tokens() : reader.Strings(),
                 EventCount = reader.Int64(),
                 UpdatedAt = reader.Time(),
             };
@@ -208,6 +218,17 @@ public static class UserDocumentBinary
 
         public void String(string value)
         {
+            if (value.Length <= MaxOneByteLengthChars)
+            {
+                // Short enough that its UTF-8 length fits the one-byte count whatever it holds: transcode once,
+                // straight after the count's place, instead of measuring first.
+                var span = buffer.GetSpan(1 + (value.Length * 3));
+                var written = Encoding.UTF8.GetBytes(value, span[1..]);
+                span[0] = (byte)written;
+                buffer.Advance(1 + written);
+                return;
+            }
+
             var length = Encoding.UTF8.GetByteCount(value);
             Count(length);
             Encoding.UTF8.GetBytes(value, buffer.GetSpan(length));
@@ -222,6 +243,69 @@ public static class UserDocumentBinary
                 String(values[i]);
             }
         }
+
+        /// <summary>
+        /// A window of ids: its count, then the byte width of its tokens when every one is lowercase hex of the same
+        /// even length (at most <see cref="MaxTokenBytes"/> bytes), followed by their bytes; else a width of 0 and
+        /// plain strings. Reading gives back the same strings either way.
+        /// </summary>
+        public void Tokens(IReadOnlyList<string> values)
+        {
+            Count(values.Count);
+            var width = values.Count > 0 && values[0].Length is > 0 and <= 2 * MaxTokenBytes && values[0].Length % 2 == 0 ? values[0].Length / 2 : 0;
+            if (width > 0)
+            {
+                // Written after the width byte's place and committed only if every token is hex of that width.
+                var span = buffer.GetSpan(1 + (values.Count * width));
+                var hex = true;
+                for (var i = 0; i < values.Count && hex; i++)
+                {
+                    hex = TryParseLowercaseHex(values[i], span.Slice(1 + (i * width), width));
+                }
+
+                if (hex)
+                {
+                    span[0] = (byte)width;
+                    buffer.Advance(1 + (values.Count * width));
+                    return;
+                }
+            }
+
+            Byte(0);
+            for (var i = 0; i < values.Count; i++)
+            {
+                String(values[i]);
+            }
+        }
+
+        /// <summary>
+        /// Parses exactly <c>2 × into.Length</c> lowercase hex digits. By hand: a window holds hundreds of 8-digit
+        /// tokens, and the framework's parser (with a separate check for upper case) cost several times this.
+        /// </summary>
+        private static bool TryParseLowercaseHex(string token, Span<byte> into)
+        {
+            if (token.Length != 2 * into.Length)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < into.Length; i++)
+            {
+                var high = LowercaseHexDigit(token[2 * i]);
+                var low = LowercaseHexDigit(token[(2 * i) + 1]);
+                if ((high | low) < 0)
+                {
+                    return false;
+                }
+
+                into[i] = (byte)((high << 4) | low);
+            }
+
+            return true;
+        }
+
+        private static int LowercaseHexDigit(char c)
+            => (uint)(c - '0') <= 9 ? c - '0' : (uint)(c - 'a') <= 5 ? c - 'a' + 10 : -1;
 
         public void Int64(long value)
         {
@@ -261,6 +345,12 @@ public static class UserDocumentBinary
             Int64((long)value.Offset.TotalMinutes);
         }
     }
+
+    /// <summary>Strings up to this many UTF-16 chars have at most 126 UTF-8 bytes: a one-byte count.</summary>
+    private const int MaxOneByteLengthChars = 42;
+
+    /// <summary>The widest hex token written as bytes (a SHA-256 in hex); longer ones are plain strings.</summary>
+    private const int MaxTokenBytes = 32;
 
     // Invalid UTF-8 in a stored string is corruption, not something to replace silently.
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -303,6 +393,37 @@ public static class UserDocumentBinary
             for (var i = 0; i < count; i++)
             {
                 values.Add(String());
+            }
+
+            return values;
+        }
+
+        /// <summary>What <see cref="Writer.Tokens"/> wrote.</summary>
+        public List<string> Tokens()
+        {
+            var count = Count();
+            var width = Byte();
+            if (width == 0)
+            {
+                var strings = new List<string>(Capacity(count));
+                for (var i = 0; i < count; i++)
+                {
+                    strings.Add(String());
+                }
+
+                return strings;
+            }
+
+            if (width > MaxTokenBytes)
+            {
+                throw new InvalidDataException($"A stored id window has tokens of {width} bytes.");
+            }
+
+            var bytes = Take(checked(count * width));
+            var values = new List<string>(count);
+            for (var i = 0; i < count; i++)
+            {
+                values.Add(Convert.ToHexStringLower(bytes.Slice(i * width, width)));
             }
 
             return values;

@@ -57,6 +57,51 @@ public sealed class EmbeddedStorageTests : IDisposable
         Assert.Null(decoded.DeletedAt);
     }
 
+    /// <summary><see cref="Everything"/> as format 1 wrote it (the id windows as plain strings), before format 2.</summary>
+    private const string EverythingInFormat1 =
+        "ARLDvG7Dr2PDtmTDqSB1c2VyLzEEA2FnZQEAAAAAAEA/QAdjb3VudHJ5AAJOWgR0YWdzAgMBYQACw7wFZW1wdHkCAAIGaXRlbS0xBHZpZXcAAIA/AAAAAABlBFQgogEAAAZpdGVtLTIGcmF0aW5nAACQQAEAAJBAUdPAHaIBAAABBnYtMDAwNwQAAAA/AACgvwEAAAAAAEBAAc3MzD0Elb/WMwAAAEAAAEBAAACAQAEAAIA+EQAAAAAAAAADA2UtMQNlLTIEw6stMwMIMDAwMDAwMGEIMDAwMDAwMGEIZmZmZmZmZmYCCDAwMDAwMDBhCGZmZmZmZmZmAgdiYXRjaC0xB2JhdGNoLTIA8gUqAQAAAIcHax8iTd8ILv////////8BADCU8ppN3wh4AAAAAAAAAA==";
+
+    [Fact]
+    public void A_document_stored_in_format_1_is_still_read_exactly()
+    {
+        var decoded = UserDocumentBinary.Decode(Convert.FromBase64String(EverythingInFormat1));
+
+        Assert.Equal(JsonSerializer.Serialize(Everything(), Json), JsonSerializer.Serialize(decoded, Json));
+        Assert.Equal(2, UserDocumentBinary.Encode(decoded)[0]);
+    }
+
+    [Theory]
+    [InlineData("0000000a", "ffffffff", "0123abcd")] // batch tags: written as 4 bytes each
+    [InlineData("0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210")] // batch ids (GUIDs, "N")
+    [InlineData("ABCDEF01", "abcdef01")] // upper case would not come back as written: plain strings
+    [InlineData("ab", "abcd")] // lengths differ
+    [InlineData("abc", "def")] // odd length
+    [InlineData("", "")]
+    [InlineData("e-1", "0000000a")]
+    public void Every_id_window_comes_back_exactly_whether_or_not_it_is_hex(params string[] window)
+    {
+        var document = new UserDocument { Id = "u", AppliedEventIds = [.. window], AppliedEventBatches = [.. window], AppliedBatchTags = [.. window], AppliedBatchIds = [.. window] };
+
+        var decoded = UserDocumentBinary.Decode(UserDocumentBinary.Encode(document));
+
+        Assert.Equal(window, decoded.AppliedEventIds);
+        Assert.Equal(window, decoded.AppliedEventBatches);
+        Assert.Equal(window, decoded.AppliedBatchTags);
+        Assert.Equal(window, decoded.AppliedBatchIds);
+    }
+
+    [Fact]
+    public void A_full_window_of_batch_tags_takes_four_bytes_a_tag()
+    {
+        var tags = Enumerable.Range(0, 256).Select(i => unchecked((uint)(i * 2_654_435_761L)).ToString("x8", System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var bare = UserDocumentBinary.Encode(new UserDocument { Id = "u" }).Length;
+
+        var encoded = UserDocumentBinary.Encode(new UserDocument { Id = "u", AppliedBatchTags = tags });
+
+        Assert.Equal(bare + (256 * 4) + 1, encoded.Length); // the count grows from one byte to two
+        Assert.Equal(tags, UserDocumentBinary.Decode(encoded).AppliedBatchTags);
+    }
+
     [Fact]
     public void The_encoding_carries_every_property_of_the_document_type()
     {
@@ -86,6 +131,8 @@ public sealed class EmbeddedStorageTests : IDisposable
     [InlineData(new byte[] { 1, 1, (byte)'u', 0xFF, 0xFF, 0xFF, 0xFF, 0x07 })] // a feature count of int.MaxValue, then nothing
     [InlineData(new byte[] { 1, 1, (byte)'u', 0, 0, 2 })] // an online-state presence byte of 2
     [InlineData(new byte[] { 1, 1, 0xFF, 0, 0, 0 })] // an id that is not UTF-8
+    [InlineData(new byte[] { 2, 1, (byte)'u', 0, 0, 0, 1, 33, 0 })] // an id window of 33-byte tokens
+    [InlineData(new byte[] { 2, 1, (byte)'u', 0, 0, 0, 2, 4, 0, 0, 0, 0 })] // an id window of two 4-byte tokens with one's bytes
     public void A_corrupt_count_presence_byte_or_string_is_refused_as_invalid_data(byte[] encoded)
         => Assert.Throws<InvalidDataException>(() => UserDocumentBinary.Decode(encoded));
 
