@@ -85,16 +85,9 @@ public sealed class SqliteDatabase
         connection.Open();
         // Checkpoints are the background checkpointer's work (SqliteCheckpointer), off the writers' path; a writer
         // checkpoints only as a backstop, when the log has grown this large without one (a process with no host).
-        Execute(connection, $"PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA wal_autocheckpoint = {BackstopCheckpointPages}; PRAGMA journal_size_limit = 134217728; PRAGMA mmap_size = {MemoryMapBytes};");
+        Execute(connection, $"PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA wal_autocheckpoint = {BackstopCheckpointPages}; PRAGMA journal_size_limit = 134217728;");
         return new PooledConnection(connection, this);
     }
-
-    /// <summary>
-    /// How much of the database file a connection reads through a memory map instead of copying each page with a
-    /// read call: under ingest load every batch reads ~100 scattered user pages, and each connection's own page
-    /// cache (2 MB) holds few of them. Pages still in the write-ahead log are read from it as before.
-    /// </summary>
-    private const long MemoryMapBytes = 1L << 30;
 
     /// <summary>How long a connection waits for SQLite's own locks (another process's writer, the checkpointer) before failing.</summary>
     private const int BusyTimeoutMilliseconds = 30_000;
