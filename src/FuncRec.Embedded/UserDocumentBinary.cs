@@ -20,10 +20,10 @@ public static class UserDocumentBinary
 {
     /// <summary>
     /// The first byte of every encoding; a change of layout takes the next number and keeps reading the earlier ones.
-    /// Format 2 writes the four id windows as <see cref="Writer.Tokens"/>: a window of lowercase hex tokens of one
-    /// length (the batch tags, batch ids, and hex event ids) as raw bytes. Those windows are most of a document's
-    /// strings, and transcoding them one by one was most of the time spent encoding it, which the consumer does for
-    /// every user of every batch. Format 1 wrote them as plain strings; rows in it are still read.
+    /// Format 2 writes the batch tags as 4-byte numbers, and the event and batch id windows as <see cref="Writer.Tokens"/>
+    /// (ids that are lowercase hex of one length, such as batch ids, as raw bytes). Those windows are most of a
+    /// document, and transcoding them string by string was most of the time spent encoding it, which the consumer
+    /// does for every user of every batch. Format 1 wrote them all as strings; rows in it are still read.
     /// </summary>
     public const byte FormatVersion = 2;
 
@@ -103,8 +103,8 @@ public static class UserDocumentBinary
         }
 
         writer.Tokens(document.AppliedEventIds);
-        writer.Tokens(document.AppliedEventBatches);
-        writer.Tokens(document.AppliedBatchTags);
+        writer.Tags(document.AppliedEventBatches);
+        writer.Tags(document.AppliedBatchTags);
         writer.Tokens(document.AppliedBatchIds);
         writer.Int64(document.EventCount);
         writer.Time(document.UpdatedAt);
@@ -172,8 +172,8 @@ public static class UserDocumentBinary
                 Recent = recent,
                 Online = online,
                 AppliedEventIds = tokens ? reader.Tokens() : reader.Strings(),
-                AppliedEventBatches = tokens ? reader.Tokens() : reader.Strings(),
-                AppliedBatchTags = tokens ? reader.Tokens() : reader.Strings(),
+                AppliedEventBatches = tokens ? reader.Tags() : reader.TagStrings(),
+                AppliedBatchTags = tokens ? reader.Tags() : reader.TagStrings(),
                 AppliedBatchIds = tokens ? reader.Tokens() : reader.Strings(),
                 EventCount = reader.Int64(),
                 UpdatedAt = reader.Time(),
@@ -276,6 +276,20 @@ public static class UserDocumentBinary
             {
                 String(values[i]);
             }
+        }
+
+        /// <summary>Batch tags: their count, then 4 little-endian bytes each.</summary>
+        public void Tags(List<uint> tags)
+        {
+            Count(tags.Count);
+            var bytes = tags.Count * sizeof(uint);
+            var span = buffer.GetSpan(bytes);
+            for (var i = 0; i < tags.Count; i++)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(span[(i * sizeof(uint))..], tags[i]);
+            }
+
+            buffer.Advance(bytes);
         }
 
         /// <summary>
@@ -427,6 +441,33 @@ public static class UserDocumentBinary
             }
 
             return values;
+        }
+
+        /// <summary>What <see cref="Writer.Tags"/> wrote.</summary>
+        public List<uint> Tags()
+        {
+            var count = Count();
+            var bytes = Take(checked(count * sizeof(uint)));
+            var tags = new List<uint>(count);
+            for (var i = 0; i < count; i++)
+            {
+                tags.Add(BinaryPrimitives.ReadUInt32LittleEndian(bytes[(i * sizeof(uint))..]));
+            }
+
+            return tags;
+        }
+
+        /// <summary>Batch tags as format 1 wrote them: their hex strings.</summary>
+        public List<uint> TagStrings()
+        {
+            var strings = Strings();
+            var tags = new List<uint>(strings.Count);
+            foreach (var text in strings)
+            {
+                tags.Add(BatchTags.TryParse(text, out var tag) ? tag : throw new InvalidDataException("A stored batch tag is not 8 hex digits."));
+            }
+
+            return tags;
         }
 
         /// <summary>A presence byte: 0 or 1, anything else is corruption.</summary>

@@ -28,15 +28,18 @@ public sealed record UserDocument
     /// <summary>
     /// For each of <see cref="AppliedEventIds"/> (same order), a short tag of the batch that applied it: a batch
     /// redelivered after a crash logs exactly the events it applied before, however many batches came between.
+    /// <see cref="BatchTags.Unknown"/> where the batch is not known.
     /// </summary>
-    public List<string> AppliedEventBatches { get; init; } = [];
+    [JsonConverter(typeof(BatchTagListJsonConverter))]
+    public List<uint> AppliedEventBatches { get; init; } = [];
 
     /// <summary>
     /// Tags of the last batches that applied events to this user (newest last, capped by OnlineOptions.AppliedBatches):
     /// a batch redelivered long after its first attempt — after more of the user's events than the id window holds —
     /// is still recognised and applies nothing twice.
     /// </summary>
-    public List<string> AppliedBatchTags { get; init; } = [];
+    [JsonConverter(typeof(BatchTagListJsonConverter))]
+    public List<uint> AppliedBatchTags { get; init; } = [];
 
     /// <summary>Ids of the last batches that applied events to this user, newest last (for diagnosis).</summary>
     public List<string> AppliedBatchIds { get; init; } = [];

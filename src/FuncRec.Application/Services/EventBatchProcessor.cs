@@ -318,12 +318,12 @@ public sealed class EventBatchProcessor(
             }
         }
 
-        var freshTags = new string[freshIds.Count];
+        var freshTags = new uint[freshIds.Count];
         Array.Fill(freshTags, tag);
         var keepIds = _options.Online.AppliedEventIds;
         var appliedIds = Window(document.AppliedEventIds, CollectionsMarshal.AsSpan(freshIds), keepIds);
         var appliedBy = Window(
-            document.AppliedEventBatches.Count == document.AppliedEventIds.Count ? document.AppliedEventBatches : [.. Enumerable.Repeat(string.Empty, document.AppliedEventIds.Count)],
+            document.AppliedEventBatches.Count == document.AppliedEventIds.Count ? document.AppliedEventBatches : [.. Enumerable.Repeat(BatchTags.Unknown, document.AppliedEventIds.Count)],
             freshTags,
             keepIds);
         var batches = Window(document.AppliedBatchIds, [batchId], 20);
@@ -345,7 +345,7 @@ public sealed class EventBatchProcessor(
     }
 
     /// <summary>The last entries of <paramref name="existing"/> and then <paramref name="added"/>, <paramref name="keep"/> at most, in a list of exactly that size.</summary>
-    private static List<string> Window(List<string> existing, ReadOnlySpan<string> added, int keep)
+    private static List<T> Window<T>(List<T> existing, ReadOnlySpan<T> added, int keep)
     {
         if (added.Length > keep)
         {
@@ -353,40 +353,40 @@ public sealed class EventBatchProcessor(
         }
 
         var fromExisting = Math.Min(existing.Count, keep - added.Length);
-        var window = new List<string>(fromExisting + added.Length);
+        var window = new List<T>(fromExisting + added.Length);
         window.AddRange(CollectionsMarshal.AsSpan(existing)[(existing.Count - fromExisting)..]);
         window.AddRange(added);
         return window;
     }
 
     /// <summary>
-    /// Applied event id → tag of the batch that applied it (empty when a document predates the tags), over the
+    /// Applied event id → tag of the batch that applied it (<see cref="BatchTags.Unknown"/> when a document predates the tags), over the
     /// user's id window plus the ids this batch adds. A batch brings a user one or a few events, so scanning the
     /// window for each is cheaper than building a dictionary of all of it on every batch.
     /// </summary>
     private struct AppliedWindow(UserDocument? document)
     {
         private readonly List<string>? _ids = document?.AppliedEventIds;
-        private readonly List<string>? _tags = document is not null && document.AppliedEventBatches.Count == document.AppliedEventIds.Count ? document.AppliedEventBatches : null;
-        private Dictionary<string, string>? _added;
+        private readonly List<uint>? _tags = document is not null && document.AppliedEventBatches.Count == document.AppliedEventIds.Count ? document.AppliedEventBatches : null;
+        private Dictionary<string, uint>? _added;
 
-        public readonly bool TryGetValue(string eventId, out string tag)
+        public readonly bool TryGetValue(string eventId, out uint tag)
         {
-            if (_added is not null && _added.TryGetValue(eventId, out tag!))
+            if (_added is not null && _added.TryGetValue(eventId, out tag))
             {
                 return true;
             }
 
             var index = _ids?.LastIndexOf(eventId) ?? -1;
-            tag = index < 0 ? string.Empty : _tags?[index] ?? string.Empty;
+            tag = index < 0 ? BatchTags.Unknown : _tags?[index] ?? BatchTags.Unknown;
             return index >= 0;
         }
 
-        public void Add(string eventId, string tag) => (_added ??= new Dictionary<string, string>(StringComparer.Ordinal))[eventId] = tag;
+        public void Add(string eventId, uint tag) => (_added ??= new Dictionary<string, uint>(StringComparer.Ordinal))[eventId] = tag;
     }
 
-    /// <summary>8 hex digits of a stable hash of the batch id: small in the document, collisions negligible between a user's batches.</summary>
-    private static string BatchTag(string batchId) => (StableHash.Of("batch", batchId) & 0xFFFFFFFF).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>32 bits of a stable hash of the batch id: small in the document, collisions negligible between a user's batches.</summary>
+    private static uint BatchTag(string batchId) => BatchTags.Of(batchId);
 
     private async Task EnsureItemsAsync(EventBatch batch, DateTimeOffset now, CancellationToken cancellationToken)
     {

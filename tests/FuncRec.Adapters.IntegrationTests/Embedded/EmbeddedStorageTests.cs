@@ -24,8 +24,8 @@ public sealed class EmbeddedStorageTests : IDisposable
         ],
         Online = new OnlineStateDocument("v-0007", [0.5f, -1.25f, float.Epsilon, 3f], [0.1f], [1e-7f, 2f, 3f, 4f], [0.25f], 17),
         AppliedEventIds = ["e-1", "e-2", "ë-3"],
-        AppliedEventBatches = ["0000000a", "0000000a", "ffffffff"],
-        AppliedBatchTags = ["0000000a", "ffffffff"],
+        AppliedEventBatches = [0xa, 0xa, 0xffffffff],
+        AppliedBatchTags = [0xa, 0xffffffff],
         AppliedBatchIds = ["batch-1", "batch-2"],
         EventCount = 5_000_000_000,
         UpdatedAt = new DateTimeOffset(2026, 11, 28, 4, 5, 6, TimeSpan.FromMinutes(-210)).AddTicks(1234567),
@@ -71,7 +71,7 @@ public sealed class EmbeddedStorageTests : IDisposable
     }
 
     [Theory]
-    [InlineData("0000000a", "ffffffff", "0123abcd")] // batch tags: written as 4 bytes each
+    [InlineData("0000000a", "ffffffff", "0123abcd")] // hex event ids: written as 4 bytes each
     [InlineData("0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210")] // batch ids (GUIDs, "N")
     [InlineData("ABCDEF01", "abcdef01")] // upper case would not come back as written: plain strings
     [InlineData("ab", "abcd")] // lengths differ
@@ -80,26 +80,52 @@ public sealed class EmbeddedStorageTests : IDisposable
     [InlineData("e-1", "0000000a")]
     public void Every_id_window_comes_back_exactly_whether_or_not_it_is_hex(params string[] window)
     {
-        var document = new UserDocument { Id = "u", AppliedEventIds = [.. window], AppliedEventBatches = [.. window], AppliedBatchTags = [.. window], AppliedBatchIds = [.. window] };
+        var document = new UserDocument { Id = "u", AppliedEventIds = [.. window], AppliedBatchIds = [.. window] };
 
         var decoded = UserDocumentBinary.Decode(UserDocumentBinary.Encode(document));
 
         Assert.Equal(window, decoded.AppliedEventIds);
-        Assert.Equal(window, decoded.AppliedEventBatches);
-        Assert.Equal(window, decoded.AppliedBatchTags);
         Assert.Equal(window, decoded.AppliedBatchIds);
     }
 
     [Fact]
     public void A_full_window_of_batch_tags_takes_four_bytes_a_tag()
     {
-        var tags = Enumerable.Range(0, 256).Select(i => unchecked((uint)(i * 2_654_435_761L)).ToString("x8", System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var tags = Enumerable.Range(0, 256).Select(i => unchecked((uint)(i * 2_654_435_761L))).ToList();
         var bare = UserDocumentBinary.Encode(new UserDocument { Id = "u" }).Length;
 
         var encoded = UserDocumentBinary.Encode(new UserDocument { Id = "u", AppliedBatchTags = tags });
 
         Assert.Equal(bare + (256 * 4) + 1, encoded.Length); // the count grows from one byte to two
         Assert.Equal(tags, UserDocumentBinary.Decode(encoded).AppliedBatchTags);
+    }
+
+    [Fact]
+    public void A_window_of_batch_ids_in_hex_takes_sixteen_bytes_an_id()
+    {
+        var ids = Enumerable.Range(0, 20).Select(i => new Guid(i, 7, 9, [1, 2, 3, 4, 5, 6, 7, (byte)i]).ToString("N")).ToList();
+        var bare = UserDocumentBinary.Encode(new UserDocument { Id = "u" }).Length;
+
+        var encoded = UserDocumentBinary.Encode(new UserDocument { Id = "u", AppliedBatchIds = ids });
+
+        Assert.Equal(bare + (20 * 16), encoded.Length); // the width byte (0 when empty) now says 16
+        Assert.Equal(ids, UserDocumentBinary.Decode(encoded).AppliedBatchIds);
+    }
+
+    [Fact]
+    public void Batch_tags_in_json_are_the_hex_strings_documents_always_held()
+    {
+        var json = JsonSerializer.Serialize(new UserDocument { Id = "u", AppliedEventBatches = [0xa, BatchTags.Unknown], AppliedBatchTags = [0xffffffff] }, Json);
+
+        Assert.Contains("\"appliedEventBatches\":[\"0000000a\",\"00000000\"]", json, StringComparison.Ordinal);
+        Assert.Contains("\"appliedBatchTags\":[\"ffffffff\"]", json, StringComparison.Ordinal);
+
+        // Documents written before the tags were numbers: an empty tag was an unknown batch.
+        var legacy = JsonSerializer.Deserialize<UserDocument>("""{"id":"u","appliedEventBatches":["0000000a",""],"appliedBatchTags":["ffffffff"]}""", Json)!;
+        Assert.Equal([0xau, BatchTags.Unknown], legacy.AppliedEventBatches);
+        Assert.Equal([0xffffffffu], legacy.AppliedBatchTags);
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<UserDocument>("""{"id":"u","appliedBatchTags":["not hex!"]}""", Json));
+        Assert.NotEqual(BatchTags.Unknown, BatchTags.Of("any batch"));
     }
 
     [Fact]
