@@ -10,6 +10,12 @@ namespace FuncRec.Application.Contracts;
 /// batch id, never <see cref="Unknown"/>. Kept as numbers, not strings: a document holds hundreds, and the consumer
 /// scans and rewrites them for every user of every batch, where hundreds of scattered string objects per user
 /// cost more than the rest of the document.
+/// <para>
+/// Versions that kept tags as strings wrote the same 8 hex digits, so their documents read unchanged, with one
+/// exception accepted: a batch whose hash had 32 low zero bits (one in 2³²) was tagged <c>00000000</c> then, which
+/// now reads as <see cref="Unknown"/>; redelivered across the upgrade, such a batch applies nothing twice (its
+/// event ids are in the window) but is not recognised as already applied.
+/// </para>
 /// </summary>
 public static class BatchTags
 {
@@ -22,10 +28,7 @@ public static class BatchTags
         return tag == Unknown ? 1 : tag;
     }
 
-    /// <summary>The stored text of a tag: 8 lowercase hex digits, as documents before the numeric form held them.</summary>
-    public static string Format(uint tag) => tag.ToString("x8", CultureInfo.InvariantCulture);
-
-    /// <summary>Reads <see cref="Format"/>'s text; an empty string (the unknown tag of older documents) is <see cref="Unknown"/>.</summary>
+    /// <summary>Reads a tag's stored text: 8 hex digits, or an empty string for <see cref="Unknown"/>.</summary>
     public static bool TryParse(string text, out uint tag)
     {
         tag = Unknown;
@@ -34,11 +37,22 @@ public static class BatchTags
     }
 }
 
-/// <summary>Batch tags in JSON as the hex strings documents have always held (Cosmos rows written before stay readable).</summary>
+/// <summary>
+/// Batch tags in JSON exactly as documents have always held them: 8 lowercase hex digits each, an empty string for
+/// <see cref="BatchTags.Unknown"/> (Cosmos rows written before stay readable, and rows written now stay readable by
+/// the versions before). A null list reads as empty.
+/// </summary>
 public sealed class BatchTagListJsonConverter : JsonConverter<List<uint>>
 {
+    public override bool HandleNull => true;
+
     public override List<uint> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return [];
+        }
+
         if (reader.TokenType != JsonTokenType.StartArray)
         {
             throw new JsonException("Batch tags must be an array of strings.");
@@ -64,6 +78,12 @@ public sealed class BatchTagListJsonConverter : JsonConverter<List<uint>>
         Span<char> text = stackalloc char[8];
         foreach (var tag in value)
         {
+            if (tag == BatchTags.Unknown)
+            {
+                writer.WriteStringValue(string.Empty);
+                continue;
+            }
+
             tag.TryFormat(text, out _, "x8", CultureInfo.InvariantCulture);
             writer.WriteStringValue(text);
         }

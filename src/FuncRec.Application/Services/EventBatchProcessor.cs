@@ -227,7 +227,7 @@ public sealed class EventBatchProcessor(
         }
 
         var applied = new AppliedWindow(document);
-        var tag = BatchTag(batch.BatchId);
+        var tag = BatchTags.Of(batch.BatchId);
         var fresh = new List<AcceptedEvent>();
         var logged = new HashSet<string>(StringComparer.Ordinal);
         if (document?.AppliedBatchTags.Contains(tag) == true)
@@ -308,7 +308,7 @@ public sealed class EventBatchProcessor(
 
         // Each window is built once at its final size: this runs for every user of every batch, and growing copies
         // of 200-entry lists were a tenth of the consumer's time.
-        var tag = BatchTag(batchId);
+        var tag = BatchTags.Of(batchId);
         var freshIds = new List<string>(fresh.Count);
         foreach (var e in fresh)
         {
@@ -384,9 +384,6 @@ public sealed class EventBatchProcessor(
 
         public void Add(string eventId, uint tag) => (_added ??= new Dictionary<string, uint>(StringComparer.Ordinal))[eventId] = tag;
     }
-
-    /// <summary>32 bits of a stable hash of the batch id: small in the document, collisions negligible between a user's batches.</summary>
-    private static uint BatchTag(string batchId) => BatchTags.Of(batchId);
 
     private async Task EnsureItemsAsync(EventBatch batch, DateTimeOffset now, CancellationToken cancellationToken)
     {
