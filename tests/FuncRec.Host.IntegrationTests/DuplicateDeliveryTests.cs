@@ -1,9 +1,13 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using FuncRec.Application.Contracts;
 using FuncRec.Application.Options;
 using FuncRec.Application.Ports;
 using FuncRec.Application.Services;
+using FuncRec.Core.Features;
 using FuncRec.Host.IntegrationTests.Support;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -70,17 +74,7 @@ public sealed class DuplicateDeliveryTests(PreparedDataDirectory prepared)
         await using var consumer = InProcessHost.Build(directory.Path, HostSettings.Fast());
         var services = consumer.Services;
         var processor = await ProcessorAsync(services);
-        var interrupted = new EventBatchProcessor(
-            services.GetRequiredService<IUserStore>(),
-            services.GetRequiredService<IItemStore>(),
-            new InterruptedEventLog(services.GetRequiredService<IEventLog>(), "interrupted"),
-            services.GetRequiredService<IModelRegistry>(),
-            services.GetRequiredService<ModelHost>(),
-            services.GetRequiredService<OnlineLearningService>(),
-            services.GetRequiredService<PopularityService>(),
-            services.GetRequiredService<IOptions<FuncRecOptions>>(),
-            TimeProvider.System,
-            NullLogger<EventBatchProcessor>.Instance);
+        var interrupted = Interrupted(services, "interrupted");
         var items = prepared.Catalog.ItemsOf(2);
         EventBatch Batch(string id, params string[] eventIds) => new()
         {
@@ -104,6 +98,70 @@ public sealed class DuplicateDeliveryTests(PreparedDataDirectory prepared)
         Assert.Equal(["crashed-1", "crashed-2"], logged.Batch.Events.Select(e => e.EventId));
         InProcessHost.ReleaseDatabase(services);
     }
+
+    /// <summary>
+    /// Versions before the numeric batch tags kept them as 8 hex digits in JSON rows. A batch such a version applied
+    /// but never logged (the process died in between) is recognised when it comes back to this version: nothing is
+    /// applied twice, and its events are logged. The row is written here as those versions wrote it, with the tags
+    /// computed their way.
+    /// </summary>
+    [Fact]
+    public async Task ABatchAppliedByAVersionWithStringTagsIsRecognisedWhenItComesBack()
+    {
+        using var directory = new TemporaryDirectory("string-tags");
+        prepared.CopyTo(directory.Path);
+        var items = prepared.Catalog.ItemsOf(2);
+        var crashed = new EventBatch
+        {
+            BatchId = "applied-by-an-earlier-version",
+            AcceptedAt = DateTimeOffset.UtcNow,
+            Events = [.. new[] { "old-1", "old-2" }.Select((e, n) => new AcceptedEvent { EventId = e, UserId = "upgraded", ItemId = items[n], Type = "click" })],
+        };
+        string row;
+        await using (var before = InProcessHost.Build(directory.Path, HostSettings.Fast()))
+        {
+            await ProcessorAsync(before.Services);
+            await Assert.ThrowsAsync<IOException>(() => Interrupted(before.Services, crashed.BatchId).ApplyAsync(crashed, CancellationToken.None));
+            var document = (await before.Services.GetRequiredService<IUserStore>().GetAsync("upgraded", CancellationToken.None))!.Value;
+            var stringTag = (StableHash.Of("batch", crashed.BatchId) & 0xFFFFFFFF).ToString("x8", CultureInfo.InvariantCulture);
+            var json = JsonNode.Parse(JsonSerializer.Serialize(document, new JsonSerializerOptions(JsonSerializerDefaults.Web)))!.AsObject();
+            json["appliedEventBatches"] = new JsonArray(JsonValue.Create(stringTag), JsonValue.Create(stringTag));
+            json["appliedBatchTags"] = new JsonArray(JsonValue.Create(stringTag));
+            row = json.ToJsonString();
+            InProcessHost.ReleaseDatabase(before.Services);
+        }
+
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(directory.Path, "funcrec.db")}"))
+        {
+            connection.Open();
+            var update = connection.CreateCommand();
+            update.CommandText = "UPDATE users SET doc = $doc, version = version + 1 WHERE id = 'upgraded'";
+            update.Parameters.AddWithValue("$doc", row);
+            Assert.Equal(1, update.ExecuteNonQuery());
+        }
+
+        SqliteConnection.ClearAllPools();
+        await using var after = InProcessHost.Build(directory.Path, HostSettings.Fast());
+        var redelivery = await (await ProcessorAsync(after.Services)).ApplyAsync(crashed, CancellationToken.None);
+
+        Assert.Equal((0, 2), (redelivery.Applied, redelivery.Duplicates));
+        var logged = (await after.Services.GetRequiredService<IEventLog>().ReadAsync(null, null, CancellationToken.None)).Single(b => b.Batch.BatchId == crashed.BatchId);
+        Assert.Equal(["old-1", "old-2"], logged.Batch.Events.Select(e => e.EventId));
+        InProcessHost.ReleaseDatabase(after.Services);
+    }
+
+    /// <summary>A processor whose first event-log append of <paramref name="batchId"/> fails after its users were written: a crash in between.</summary>
+    private static EventBatchProcessor Interrupted(IServiceProvider services, string batchId) => new(
+        services.GetRequiredService<IUserStore>(),
+        services.GetRequiredService<IItemStore>(),
+        new InterruptedEventLog(services.GetRequiredService<IEventLog>(), batchId),
+        services.GetRequiredService<IModelRegistry>(),
+        services.GetRequiredService<ModelHost>(),
+        services.GetRequiredService<OnlineLearningService>(),
+        services.GetRequiredService<PopularityService>(),
+        services.GetRequiredService<IOptions<FuncRecOptions>>(),
+        TimeProvider.System,
+        NullLogger<EventBatchProcessor>.Instance);
 
     private static async Task<EventBatchProcessor> ProcessorAsync(IServiceProvider services)
     {
