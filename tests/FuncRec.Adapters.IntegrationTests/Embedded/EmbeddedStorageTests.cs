@@ -132,7 +132,7 @@ public sealed class EmbeddedStorageTests : IDisposable
     }
 
     [Fact]
-    public async Task A_json_row_with_string_tags_from_an_earlier_version_is_read_through_the_store()
+    public async Task A_json_row_from_an_earlier_version_with_string_tags_and_fewer_properties_is_read_through_the_store()
     {
         // The embedded store reads JSON rows with its source-generated options, not the reflection-based ones above.
         var database = new SqliteDatabase(_directory.FullName);
@@ -147,6 +147,11 @@ public sealed class EmbeddedStorageTests : IDisposable
 
         Assert.Equal([BatchTags.Unknown, 0xau], read!.Value.AppliedEventBatches);
         Assert.Equal([0xau], read.Value.AppliedBatchTags);
+
+        // Properties the row lacks (an older version had no such property) read as empty, not null.
+        Assert.Empty(read.Value.Features);
+        Assert.Empty(read.Value.Recent);
+        Assert.Empty(read.Value.AppliedBatchIds);
         database.ReleaseConnections();
     }
 
