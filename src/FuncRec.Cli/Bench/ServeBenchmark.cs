@@ -270,7 +270,8 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
                     events[i] = new AcceptedEvent { EventId = $"consumer-{counter++}", UserId = $"u{random.Next(users)}", ItemId = $"i{random.Next(items)}", Type = "click" };
                 }
 
-                var batch = new EventBatch { BatchId = $"consumer-batch-{counter}", AcceptedAt = DateTimeOffset.UtcNow, Events = events };
+                // Batch ids as the ingest service makes them (32 hex digits), from the seeded generator.
+                var batch = new EventBatch { BatchId = $"{random.NextInt64():x16}{counter:x16}", AcceptedAt = DateTimeOffset.UtcNow, Events = events };
                 await queue.EnqueueAsync(JsonSerializer.Serialize(batch, Json), cancellationToken);
             }
         }
