@@ -293,8 +293,8 @@ public static class UserDocumentBinary
         }
 
         /// <summary>
-        /// Parses exactly <c>2 × into.Length</c> lowercase hex digits. By hand: a window holds hundreds of 8-digit
-        /// tokens, and the framework's parser (with a separate check for upper case) cost several times this.
+        /// Parses exactly <c>2 × into.Length</c> lowercase hex digits. By hand: an id window can hold hundreds of hex
+        /// ids, and the framework's parser (with a separate check for upper case) cost several times this.
         /// </summary>
         private static bool TryParseLowercaseHex(string token, Span<byte> into)
         {
