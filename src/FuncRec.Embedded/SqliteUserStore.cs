@@ -64,21 +64,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     private static UserDocument ReadDocument(SqliteDataReader reader)
         => reader.GetFieldType(0) == typeof(byte[])
             ? UserDocumentBinary.Decode(reader.GetFieldValue<byte[]>(0))
-            : WithCollectionsPresent(EmbeddedJson.Read<UserDocument>(reader.GetString(0)));
-
-    /// <summary>
-    /// A JSON row from an earlier version lacks the properties added since, and the source-generated reader sets
-    /// those to null rather than to their empty defaults; applying a batch to such a user would then fail for good.
-    /// </summary>
-    private static UserDocument WithCollectionsPresent(UserDocument document) => document with
-    {
-        Features = document.Features ?? [],
-        Recent = document.Recent ?? [],
-        AppliedEventIds = document.AppliedEventIds ?? [],
-        AppliedEventBatches = document.AppliedEventBatches ?? [],
-        AppliedBatchTags = document.AppliedBatchTags ?? [],
-        AppliedBatchIds = document.AppliedBatchIds ?? [],
-    };
+            : EmbeddedJson.Read<UserDocument>(reader.GetString(0));
 
     private void Remember(string id, long version, UserDocument document)
     {

@@ -40,19 +40,12 @@ public static class BatchTags
 /// <summary>
 /// Batch tags in JSON exactly as documents have always held them: 8 lowercase hex digits each, an empty string for
 /// <see cref="BatchTags.Unknown"/> (Cosmos rows written before stay readable, and rows written now stay readable by
-/// the versions before). A null list reads as empty.
+/// the versions before). A null list reads as empty (see <see cref="UserDocument"/>).
 /// </summary>
 public sealed class BatchTagListJsonConverter : JsonConverter<List<uint>>
 {
-    public override bool HandleNull => true;
-
     public override List<uint> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        if (reader.TokenType == JsonTokenType.Null)
-        {
-            return [];
-        }
-
         if (reader.TokenType != JsonTokenType.StartArray)
         {
             throw new JsonException("Batch tags must be an array of strings.");

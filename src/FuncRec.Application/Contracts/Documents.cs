@@ -11,19 +11,23 @@ public sealed record Versioned<T>(T Value, string ETag);
 /// profile features, the recent interactions (behaviour features, and the material to re-derive online state),
 /// the online state per model version, and the ids of the events already applied (exactly-once window).
 /// </summary>
+/// <remarks>
+/// Every collection is present, never null: a stored document from an earlier version lacks the properties added
+/// since, and the source-generated JSON reader sets those to null instead of their empty defaults.
+/// </remarks>
 public sealed record UserDocument
 {
     public required string Id { get; init; }
 
-    public Dictionary<string, FeatureValue> Features { get; init; } = [];
+    public Dictionary<string, FeatureValue> Features { get; init => field = value ?? []; } = [];
 
     /// <summary>Newest last, capped (see OnlineOptions.RecentEvents).</summary>
-    public List<RecentInteraction> Recent { get; init; } = [];
+    public List<RecentInteraction> Recent { get; init => field = value ?? []; } = [];
 
     public OnlineStateDocument? Online { get; init; }
 
     /// <summary>Ids of the last applied events, newest last, capped (see OnlineOptions.AppliedEventIds).</summary>
-    public List<string> AppliedEventIds { get; init; } = [];
+    public List<string> AppliedEventIds { get; init => field = value ?? []; } = [];
 
     /// <summary>
     /// For each of <see cref="AppliedEventIds"/> (same order), a short tag of the batch that applied it: a batch
@@ -31,7 +35,7 @@ public sealed record UserDocument
     /// <see cref="BatchTags.Unknown"/> where the batch is not known.
     /// </summary>
     [JsonConverter(typeof(BatchTagListJsonConverter))]
-    public List<uint> AppliedEventBatches { get; init; } = [];
+    public List<uint> AppliedEventBatches { get; init => field = value ?? []; } = [];
 
     /// <summary>
     /// Tags of the last batches that applied events to this user (newest last, capped by OnlineOptions.AppliedBatches):
@@ -39,10 +43,10 @@ public sealed record UserDocument
     /// is still recognised and applies nothing twice.
     /// </summary>
     [JsonConverter(typeof(BatchTagListJsonConverter))]
-    public List<uint> AppliedBatchTags { get; init; } = [];
+    public List<uint> AppliedBatchTags { get; init => field = value ?? []; } = [];
 
     /// <summary>Ids of the last batches that applied events to this user, newest last (for diagnosis).</summary>
-    public List<string> AppliedBatchIds { get; init; } = [];
+    public List<string> AppliedBatchIds { get; init => field = value ?? []; } = [];
 
     public long EventCount { get; init; }
 
