@@ -238,6 +238,11 @@ public static class UserDocumentBinary
         public void Strings(IReadOnlyList<string> values)
         {
             Count(values.Count);
+            EachString(values);
+        }
+
+        private void EachString(IReadOnlyList<string> values)
+        {
             for (var i = 0; i < values.Count; i++)
             {
                 String(values[i]);
@@ -272,10 +277,7 @@ public static class UserDocumentBinary
             }
 
             Byte(0);
-            for (var i = 0; i < values.Count; i++)
-            {
-                String(values[i]);
-            }
+            EachString(values);
         }
 
         /// <summary>Batch tags: their count, then 4 little-endian bytes each.</summary>
@@ -400,9 +402,10 @@ public static class UserDocumentBinary
             return StrictUtf8.GetString(Take(length));
         }
 
-        public List<string> Strings()
+        public List<string> Strings() => Strings(Count());
+
+        private List<string> Strings(int count)
         {
-            var count = Count();
             var values = new List<string>(Capacity(count));
             for (var i = 0; i < count; i++)
             {
@@ -419,13 +422,7 @@ public static class UserDocumentBinary
             var width = Byte();
             if (width == 0)
             {
-                var strings = new List<string>(Capacity(count));
-                for (var i = 0; i < count; i++)
-                {
-                    strings.Add(String());
-                }
-
-                return strings;
+                return Strings(count);
             }
 
             if (width > MaxTokenBytes)
