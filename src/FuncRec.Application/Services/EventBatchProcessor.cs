@@ -273,11 +273,11 @@ public sealed class EventBatchProcessor(
             return new UserPlan(null, null, new UserOutcome(logged, 0, duplicates, dropped, []));
         }
 
-        var (updated, losses) = Learn(model, document ?? new UserDocument { Id = userId }, batch.BatchId, fresh, now);
+        var (updated, losses) = Learn(model, document ?? new UserDocument { Id = userId }, batch.BatchId, tag, fresh, now);
         return new UserPlan(updated, stored?.ETag, new UserOutcome(logged, fresh.Count, duplicates, dropped, losses));
     }
 
-    private (UserDocument Document, List<double[]> Losses) Learn(ServingModel? model, UserDocument document, string batchId, List<AcceptedEvent> fresh, DateTimeOffset now)
+    private (UserDocument Document, List<double[]> Losses) Learn(ServingModel? model, UserDocument document, string batchId, uint tag, List<AcceptedEvent> fresh, DateTimeOffset now)
     {
         var state = model is null ? null : onlineLearning.StateFor(model, document);
         var recent = new List<RecentInteraction>(document.Recent.Count + fresh.Count);
@@ -308,7 +308,6 @@ public sealed class EventBatchProcessor(
 
         // Each window is built once at its final size: this runs for every user of every batch, and growing copies
         // of 200-entry lists were a tenth of the consumer's time.
-        var tag = BatchTags.Of(batchId);
         var freshIds = new List<string>(fresh.Count);
         foreach (var e in fresh)
         {
