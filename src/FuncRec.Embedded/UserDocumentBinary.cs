@@ -44,7 +44,20 @@ public static class UserDocumentBinary
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
 
-    public static byte[] Encode(UserDocument document)
+    /// <summary>The encoding of <paramref name="document"/>.</summary>
+    public static byte[] Encode(UserDocument document) => Encode(document, previous: null).Bytes;
+
+    /// <summary>
+    /// The encoding of <paramref name="document"/>, copying from <paramref name="previous"/> (an earlier version of the
+    /// user's document, as encoded or decoded here) the bytes of what the two share: the same features object, and
+    /// the interactions and ids of its windows that are the same objects, shifted by the ones that left. The bytes
+    /// are exactly those of a fresh encoding; what is saved is reading the shared objects, and that was most of the
+    /// cost. A consumer encodes every user of every batch, each user's document was last touched about a second
+    /// before, among hundreds of megabytes of others, and its few hundred small objects (an interaction, its item
+    /// id, an event id) each cost a cache miss to read: ~27 µs a document against ~6 µs when they are in cache.
+    /// Comparing references reads only the lists' arrays, and the previous bytes are read in sequence.
+    /// </summary>
+    public static EncodedUserDocument Encode(UserDocument document, EncodedUserDocument? previous)
     {
         ArgumentNullException.ThrowIfNull(document);
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(16 * 1024);
@@ -53,43 +66,20 @@ public static class UserDocumentBinary
         writer.Byte(FormatVersion);
         writer.String(document.Id);
 
-        writer.Count(document.Features.Count);
-        foreach (var (name, value) in document.Features)
+        var featuresStart = writer.Position;
+        var copied = 0;
+        if (previous is not null && ReferenceEquals(previous.Document.Features, document.Features))
         {
-            writer.String(name);
-            writer.Byte((byte)value.Kind);
-            switch (value.Kind)
-            {
-                case FeatureValueKind.Text:
-                    writer.String(value.Text ?? string.Empty);
-                    break;
-                case FeatureValueKind.Number:
-                    writer.Double(value.Number);
-                    break;
-                default:
-                    var list = value.List ?? [];
-                    writer.Count(list.Count);
-                    foreach (var entry in list)
-                    {
-                        writer.String(entry);
-                    }
-
-                    break;
-            }
+            writer.Bytes(previous.Bytes.AsSpan(previous.FeaturesStart, previous.FeaturesEnd - previous.FeaturesStart));
+            copied += previous.FeaturesEnd - previous.FeaturesStart;
+        }
+        else
+        {
+            writer.Features(document.Features);
         }
 
-        writer.Count(document.Recent.Count);
-        foreach (var interaction in document.Recent)
-        {
-            writer.String(interaction.ItemId);
-            writer.String(interaction.Type);
-            writer.Single(interaction.Value);
-            writer.Flag(interaction.Target.HasValue);
-            writer.Single(interaction.Target ?? 0f);
-
-            // Milliseconds, as the JSON form stores them: both stores remember the same instant.
-            writer.Int64(interaction.AppliedAt.ToUnixTimeMilliseconds());
-        }
+        var featuresEnd = writer.Position;
+        var recent = writer.Recent(document.Recent, previous, previous?.Document.Recent, previous?.Recent, ref copied);
 
         writer.Flag(document.Online is not null);
         if (document.Online is { } online)
@@ -102,10 +92,10 @@ public static class UserDocumentBinary
             writer.Int64(online.AppliedEvents);
         }
 
-        writer.Tokens(document.AppliedEventIds);
+        var eventIds = writer.Tokens(document.AppliedEventIds, previous, previous?.Document.AppliedEventIds, previous?.EventIds, ref copied);
         writer.Tags(document.AppliedEventBatches);
         writer.Tags(document.AppliedBatchTags);
-        writer.Tokens(document.AppliedBatchIds);
+        var batchIds = writer.Tokens(document.AppliedBatchIds, previous, previous?.Document.AppliedBatchIds, previous?.BatchIds, ref copied);
         writer.Int64(document.EventCount);
         writer.Time(document.UpdatedAt);
         writer.Flag(document.DeletedAt.HasValue);
@@ -114,11 +104,64 @@ public static class UserDocumentBinary
             writer.Time(deletedAt);
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return new EncodedUserDocument(document, buffer.WrittenSpan.ToArray(), featuresStart, featuresEnd, recent, eventIds, batchIds) { CopiedBytes = copied };
+    }
+
+    /// <summary>
+    /// How many of <paramref name="now"/>'s first elements are the very objects ending <paramref name="before"/>
+    /// (all of them from index <paramref name="dropped"/> on): a window that slid by appending and dropping from its
+    /// front. 0 when none are, or when the lists are not related that way. Only references are compared, never
+    /// the objects themselves.
+    /// </summary>
+    internal static int SharedWindow<T>(List<T> now, List<T>? before, out int dropped)
+        where T : class
+    {
+        dropped = 0;
+        if (before is null || before.Count == 0 || now.Count == 0)
+        {
+            return 0;
+        }
+
+        var nowSpan = CollectionsMarshal.AsSpan(now);
+        var beforeSpan = CollectionsMarshal.AsSpan(before);
+        for (var start = 0; start < beforeSpan.Length; start++)
+        {
+            var shared = beforeSpan.Length - start;
+            if (shared <= nowSpan.Length && ReferenceEquals(beforeSpan[start], nowSpan[0]) && Same(nowSpan[..shared], beforeSpan[start..]))
+            {
+                dropped = start;
+                return shared;
+            }
+        }
+
+        return 0;
+
+        static bool Same(ReadOnlySpan<T> left, ReadOnlySpan<T> right)
+        {
+            for (var i = 0; i < left.Length; i++)
+            {
+                if (!ReferenceEquals(left[i], right[i]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
     }
 
     /// <summary>Reads an encoding; anything malformed (truncated, unknown format) is an <see cref="InvalidDataException"/>.</summary>
-    public static UserDocument Decode(ReadOnlySpan<byte> encoded)
+    public static UserDocument Decode(ReadOnlySpan<byte> encoded) => Decode(encoded, out _);
+
+    /// <summary>Reads an encoding, keeping it with where its parts lie for <see cref="Encode(UserDocument, EncodedUserDocument?)"/> to reuse.</summary>
+    public static EncodedUserDocument DecodeEncoded(byte[] encoded)
+    {
+        ArgumentNullException.ThrowIfNull(encoded);
+        var document = Decode(encoded, out var layout);
+        return new EncodedUserDocument(document, encoded, layout.FeaturesStart, layout.FeaturesEnd, layout.Recent, layout.EventIds, layout.BatchIds);
+    }
+
+    private static UserDocument Decode(ReadOnlySpan<byte> encoded, out (int FeaturesStart, int FeaturesEnd, WindowLayout Recent, WindowLayout EventIds, WindowLayout BatchIds) layout)
     {
         try
         {
@@ -132,6 +175,7 @@ public static class UserDocumentBinary
             var tokens = format >= FormatVersion;
 
             var id = reader.String();
+            var featuresStart = reader.Position;
             var featureCount = reader.Count();
             var features = new Dictionary<string, FeatureValue>(reader.Capacity(featureCount), StringComparer.Ordinal);
             for (var i = 0; i < featureCount; i++)
@@ -146,10 +190,13 @@ public static class UserDocumentBinary
                 };
             }
 
+            var featuresEnd = reader.Position;
             var recentCount = reader.Count();
             var recent = new List<RecentInteraction>(reader.Capacity(recentCount));
+            var recentStarts = new int[reader.Capacity(recentCount) + 1];
             for (var i = 0; i < recentCount; i++)
             {
+                recentStarts[i] = reader.Position;
                 var itemId = reader.String();
                 var type = reader.String();
                 var value = reader.Single();
@@ -159,22 +206,28 @@ public static class UserDocumentBinary
                 recent.Add(new RecentInteraction(itemId, type, value, hasTarget ? target : null, appliedAt));
             }
 
+            recentStarts[recentCount] = reader.Position;
+
             OnlineStateDocument? online = null;
             if (reader.Flag())
             {
                 online = new OnlineStateDocument(reader.String(), reader.Floats(), reader.Floats(), reader.Floats(), reader.Floats(), reader.Int64());
             }
 
+            var eventIds = reader.Tokens(tokens, out var eventIdsLayout);
+            var eventBatches = tokens ? reader.Tags() : reader.TagStrings();
+            var batchTags = tokens ? reader.Tags() : reader.TagStrings();
+            var batchIds = reader.Tokens(tokens, out var batchIdsLayout);
             var document = new UserDocument
             {
                 Id = id,
                 Features = features,
                 Recent = recent,
                 Online = online,
-                AppliedEventIds = tokens ? reader.Tokens() : reader.Strings(),
-                AppliedEventBatches = tokens ? reader.Tags() : reader.TagStrings(),
-                AppliedBatchTags = tokens ? reader.Tags() : reader.TagStrings(),
-                AppliedBatchIds = tokens ? reader.Tokens() : reader.Strings(),
+                AppliedEventIds = eventIds,
+                AppliedEventBatches = eventBatches,
+                AppliedBatchTags = batchTags,
+                AppliedBatchIds = batchIds,
                 EventCount = reader.Int64(),
                 UpdatedAt = reader.Time(),
             };
@@ -184,6 +237,9 @@ public static class UserDocumentBinary
                 throw new InvalidDataException("A stored user document has bytes after its end.");
             }
 
+            // Format 1 wrote the same bytes for features, interactions and each id string as format 2 writes, so
+            // its layout serves the next encoding as well.
+            layout = (featuresStart, featuresEnd, new WindowLayout(recentStarts, 0), eventIdsLayout, batchIdsLayout);
             return document with { DeletedAt = deletedAt };
         }
         catch (Exception exception) when (exception is ArgumentException or OverflowException or DecoderFallbackException)
@@ -194,6 +250,92 @@ public static class UserDocumentBinary
 
     private readonly ref struct Writer(ArrayBufferWriter<byte> buffer)
     {
+        public int Position => buffer.WrittenCount;
+
+        public void Bytes(ReadOnlySpan<byte> bytes)
+        {
+            bytes.CopyTo(buffer.GetSpan(bytes.Length));
+            buffer.Advance(bytes.Length);
+        }
+
+        public void Features(Dictionary<string, FeatureValue> features)
+        {
+            Count(features.Count);
+            foreach (var (name, value) in features)
+            {
+                String(name);
+                Byte((byte)value.Kind);
+                switch (value.Kind)
+                {
+                    case FeatureValueKind.Text:
+                        String(value.Text ?? string.Empty);
+                        break;
+                    case FeatureValueKind.Number:
+                        Double(value.Number);
+                        break;
+                    default:
+                        var list = value.List ?? [];
+                        Count(list.Count);
+                        foreach (var entry in list)
+                        {
+                            String(entry);
+                        }
+
+                        break;
+                }
+            }
+        }
+
+        /// <summary>The recent interactions, copying from <paramref name="previous"/> those it shares (see <see cref="SharedWindow"/>).</summary>
+        public WindowLayout Recent(List<RecentInteraction> now, EncodedUserDocument? previous, List<RecentInteraction>? before, WindowLayout? layout, ref int copied)
+        {
+            Count(now.Count);
+            var starts = new int[now.Count + 1];
+            var next = 0;
+            if (previous is not null && layout is not null && before is not null && layout.Starts.Length == before.Count + 1)
+            {
+                next = SharedWindow(now, before, out var dropped);
+                copied += CopyElements(previous.Bytes, layout.Starts, dropped, next, starts);
+            }
+
+            for (; next < now.Count; next++)
+            {
+                starts[next] = Position;
+                var interaction = now[next];
+                String(interaction.ItemId);
+                String(interaction.Type);
+                Single(interaction.Value);
+                Flag(interaction.Target.HasValue);
+                Single(interaction.Target ?? 0f);
+
+                // Milliseconds, as the JSON form stores them: both stores remember the same instant.
+                Int64(interaction.AppliedAt.ToUnixTimeMilliseconds());
+            }
+
+            starts[now.Count] = Position;
+            return new WindowLayout(starts, 0);
+        }
+
+        /// <summary>Copies the bytes of <paramref name="count"/> elements from <paramref name="dropped"/> on, notes where each now starts, and returns how many bytes it copied.</summary>
+        private int CopyElements(byte[] from, int[] fromStarts, int dropped, int count, int[] starts)
+        {
+            if (count == 0)
+            {
+                return 0;
+            }
+
+            var first = fromStarts[dropped];
+            var length = fromStarts[dropped + count] - first;
+            var at = Position;
+            Bytes(from.AsSpan(first, length));
+            for (var i = 0; i < count; i++)
+            {
+                starts[i] = fromStarts[dropped + i] - first + at;
+            }
+
+            return length;
+        }
+
         public void Byte(byte value)
         {
             buffer.GetSpan(1)[0] = value;
@@ -235,49 +377,100 @@ public static class UserDocumentBinary
             buffer.Advance(length);
         }
 
-        public void Strings(IReadOnlyList<string> values)
-        {
-            Count(values.Count);
-            EachString(values);
-        }
-
-        private void EachString(IReadOnlyList<string> values)
-        {
-            for (var i = 0; i < values.Count; i++)
-            {
-                String(values[i]);
-            }
-        }
-
         /// <summary>
         /// A window of ids: its count, then the byte width of its tokens when every one is lowercase hex of the same
         /// even length (at most <see cref="MaxTokenBytes"/> bytes), followed by their bytes; else a width of 0 and
-        /// plain strings. Reading gives back the same strings either way.
+        /// plain strings. Reading gives back the same strings either way. The ids it shares with
+        /// <paramref name="previous"/> are copied from there when a fresh encoding would write them the same way:
+        /// the new ids settle that, unless they are hex and the shared ones were written as strings (then only a
+        /// fresh look at every id can).
         /// </summary>
-        public void Tokens(IReadOnlyList<string> values)
+        public WindowLayout Tokens(List<string> now, EncodedUserDocument? previous, List<string>? before, WindowLayout? layout, ref int copied)
         {
-            Count(values.Count);
-            var width = values.Count > 0 && values[0].Length is > 0 and <= 2 * MaxTokenBytes && values[0].Length % 2 == 0 ? values[0].Length / 2 : 0;
+            Count(now.Count);
+            var starts = new int[now.Count + 1];
+            var width = now.Count > 0 && now[0].Length is > 0 and <= 2 * MaxTokenBytes && now[0].Length % 2 == 0 ? now[0].Length / 2 : 0;
+            if (previous is not null && layout is not null && before is not null && layout.Starts.Length == before.Count + 1)
+            {
+                var shared = SharedWindow(now, before, out var dropped);
+                if (shared > 0 && (layout.Width > 0
+                    ? width == layout.Width && AllHex(now, shared, width)
+                    : width == 0 || !AllHex(now, shared, width)))
+                {
+                    Byte(layout.Width);
+                    copied += CopyElements(previous.Bytes, layout.Starts, dropped, shared, starts);
+                    for (var i = shared; i < now.Count; i++)
+                    {
+                        starts[i] = Position;
+                        if (layout.Width > 0)
+                        {
+                            TryParseLowercaseHex(now[i], buffer.GetSpan(layout.Width)[..layout.Width]);
+                            buffer.Advance(layout.Width);
+                        }
+                        else
+                        {
+                            String(now[i]);
+                        }
+                    }
+
+                    starts[now.Count] = Position;
+                    return new WindowLayout(starts, layout.Width);
+                }
+            }
+
             if (width > 0)
             {
                 // Written after the width byte's place and committed only if every token is hex of that width.
-                var span = buffer.GetSpan(1 + (values.Count * width));
+                var body = Position + 1;
+                var span = buffer.GetSpan(1 + (now.Count * width));
                 var hex = true;
-                for (var i = 0; i < values.Count && hex; i++)
+                for (var i = 0; i < now.Count && hex; i++)
                 {
-                    hex = TryParseLowercaseHex(values[i], span.Slice(1 + (i * width), width));
+                    hex = TryParseLowercaseHex(now[i], span.Slice(1 + (i * width), width));
                 }
 
                 if (hex)
                 {
                     span[0] = (byte)width;
-                    buffer.Advance(1 + (values.Count * width));
-                    return;
+                    buffer.Advance(1 + (now.Count * width));
+                    for (var i = 0; i <= now.Count; i++)
+                    {
+                        starts[i] = body + (i * width);
+                    }
+
+                    return new WindowLayout(starts, (byte)width);
                 }
             }
 
             Byte(0);
-            EachString(values);
+            for (var i = 0; i < now.Count; i++)
+            {
+                starts[i] = Position;
+                String(now[i]);
+            }
+
+            starts[now.Count] = Position;
+            return new WindowLayout(starts, 0);
+        }
+
+        /// <summary>Whether the ids from <paramref name="from"/> on are all lowercase hex of <paramref name="width"/> bytes.</summary>
+        private static bool AllHex(List<string> ids, int from, int width)
+        {
+            if (width == 0)
+            {
+                return false;
+            }
+
+            Span<byte> scratch = stackalloc byte[MaxTokenBytes];
+            for (var i = from; i < ids.Count; i++)
+            {
+                if (!TryParseLowercaseHex(ids[i], scratch[..width]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         /// <summary>Batch tags: their count, then 4 little-endian bytes each.</summary>
@@ -378,6 +571,8 @@ public static class UserDocumentBinary
 
         public readonly bool AtEnd => _position == _encoded.Length;
 
+        public readonly int Position => _position;
+
         public byte Byte() => Take(1)[0];
 
         public int Count()
@@ -415,14 +610,24 @@ public static class UserDocumentBinary
             return values;
         }
 
-        /// <summary>What <see cref="Writer.Tokens"/> wrote.</summary>
-        public List<string> Tokens()
+        /// <summary>What <see cref="Writer.Tokens"/> wrote (format 1: plain strings), and where each id lies.</summary>
+        public List<string> Tokens(bool tokensFormat, out WindowLayout layout)
         {
             var count = Count();
-            var width = Byte();
+            var width = tokensFormat ? Byte() : (byte)0;
             if (width == 0)
             {
-                return Strings(count);
+                var values = new List<string>(Capacity(count));
+                var starts = new int[Capacity(count) + 1];
+                for (var i = 0; i < count; i++)
+                {
+                    starts[i] = _position;
+                    values.Add(String());
+                }
+
+                starts[count] = _position;
+                layout = new WindowLayout(starts, 0);
+                return values;
             }
 
             if (width > MaxTokenBytes)
@@ -430,14 +635,19 @@ public static class UserDocumentBinary
                 throw new InvalidDataException($"A stored id window has tokens of {width} bytes.");
             }
 
+            var body = _position;
             var bytes = Take(checked(count * width));
-            var values = new List<string>(count);
+            var tokens = new List<string>(count);
+            var tokenStarts = new int[count + 1];
             for (var i = 0; i < count; i++)
             {
-                values.Add(Convert.ToHexStringLower(bytes.Slice(i * width, width)));
+                tokens.Add(Convert.ToHexStringLower(bytes.Slice(i * width, width)));
+                tokenStarts[i] = body + (i * width);
             }
 
-            return values;
+            tokenStarts[count] = body + (count * width);
+            layout = new WindowLayout(tokenStarts, width);
+            return tokens;
         }
 
         /// <summary>What <see cref="Writer.Tags"/> wrote.</summary>

@@ -58,7 +58,7 @@ public sealed class EmbeddedStorageTests : IDisposable
     }
 
     /// <summary><see cref="Everything"/> as format 1 wrote it (the id windows as plain strings), before format 2.</summary>
-    private const string EverythingInFormat1 =
+    internal const string EverythingInFormat1 =
         "ARLDvG7Dr2PDtmTDqSB1c2VyLzEEA2FnZQEAAAAAAEA/QAdjb3VudHJ5AAJOWgR0YWdzAgMBYQACw7wFZW1wdHkCAAIGaXRlbS0xBHZpZXcAAIA/AAAAAABlBFQgogEAAAZpdGVtLTIGcmF0aW5nAACQQAEAAJBAUdPAHaIBAAABBnYtMDAwNwQAAAA/AACgvwEAAAAAAEBAAc3MzD0Elb/WMwAAAEAAAEBAAACAQAEAAIA+EQAAAAAAAAADA2UtMQNlLTIEw6stMwMIMDAwMDAwMGEIMDAwMDAwMGEIZmZmZmZmZmYCCDAwMDAwMDBhCGZmZmZmZmZmAgdiYXRjaC0xB2JhdGNoLTIA8gUqAQAAAIcHax8iTd8ILv////////8BADCU8ppN3wh4AAAAAAAAAA==";
 
     [Fact]
