@@ -107,49 +107,6 @@ public static class UserDocumentBinary
         return new EncodedUserDocument(document, buffer.WrittenSpan.ToArray(), featuresStart, featuresEnd, recent, eventIds, batchIds) { CopiedBytes = copied };
     }
 
-    /// <summary>
-    /// How many of <paramref name="now"/>'s first elements are the very objects ending <paramref name="before"/>
-    /// (all of them from index <paramref name="dropped"/> on): a window that slid by appending and dropping from its
-    /// front. 0 when none are, or when the lists are not related that way. Only references are compared, never
-    /// the objects themselves.
-    /// </summary>
-    internal static int SharedWindow<T>(List<T> now, List<T>? before, out int dropped)
-        where T : class
-    {
-        dropped = 0;
-        if (before is null || before.Count == 0 || now.Count == 0)
-        {
-            return 0;
-        }
-
-        var nowSpan = CollectionsMarshal.AsSpan(now);
-        var beforeSpan = CollectionsMarshal.AsSpan(before);
-        for (var start = 0; start < beforeSpan.Length; start++)
-        {
-            var shared = beforeSpan.Length - start;
-            if (shared <= nowSpan.Length && ReferenceEquals(beforeSpan[start], nowSpan[0]) && Same(nowSpan[..shared], beforeSpan[start..]))
-            {
-                dropped = start;
-                return shared;
-            }
-        }
-
-        return 0;
-
-        static bool Same(ReadOnlySpan<T> left, ReadOnlySpan<T> right)
-        {
-            for (var i = 0; i < left.Length; i++)
-            {
-                if (!ReferenceEquals(left[i], right[i]))
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
-    }
-
     /// <summary>Reads an encoding; anything malformed (truncated, unknown format) is an <see cref="InvalidDataException"/>.</summary>
     public static UserDocument Decode(ReadOnlySpan<byte> encoded) => Decode(encoded, out _);
 
@@ -286,7 +243,7 @@ public static class UserDocumentBinary
             }
         }
 
-        /// <summary>The recent interactions, copying from <paramref name="previous"/> those it shares (see <see cref="SharedWindow"/>).</summary>
+        /// <summary>The recent interactions, copying from <paramref name="previous"/> those it shares (see <see cref="SlidingWindow"/>).</summary>
         public WindowLayout Recent(List<RecentInteraction> now, EncodedUserDocument? previous, List<RecentInteraction>? before, WindowLayout? layout, ref int copied)
         {
             Count(now.Count);
@@ -294,7 +251,7 @@ public static class UserDocumentBinary
             var next = 0;
             if (previous is not null && layout is not null && before is not null && layout.Starts.Length == before.Count + 1)
             {
-                next = SharedWindow(now, before, out var dropped);
+                next = SlidingWindow.Shared<RecentInteraction>(CollectionsMarshal.AsSpan(now), CollectionsMarshal.AsSpan(before), out var dropped);
                 copied += CopyElements(previous.Bytes, layout.Starts, dropped, next, starts);
             }
 
@@ -392,7 +349,7 @@ public static class UserDocumentBinary
             var width = now.Count > 0 && now[0].Length is > 0 and <= 2 * MaxTokenBytes && now[0].Length % 2 == 0 ? now[0].Length / 2 : 0;
             if (previous is not null && layout is not null && before is not null && layout.Starts.Length == before.Count + 1)
             {
-                var shared = SharedWindow(now, before, out var dropped);
+                var shared = SlidingWindow.Shared<string>(CollectionsMarshal.AsSpan(now), CollectionsMarshal.AsSpan(before), out var dropped);
                 if (shared > 0 && (layout.Width > 0
                     ? width == layout.Width && AllHex(now, shared, width)
                     : width == 0 || !AllHex(now, shared, width)))

@@ -25,6 +25,7 @@ public sealed class ServingModel : IDisposable
         Model = model;
         Scorer = scorer;
         Catalog = catalog;
+        Behaviour = new BehaviourRows(model.Encoder);
     }
 
     public ModelManifest Manifest { get; }
@@ -36,6 +37,9 @@ public sealed class ServingModel : IDisposable
     public OnnxScorer Scorer { get; }
 
     public ItemCatalog Catalog { get; }
+
+    /// <summary>Users' Behaviour rows under this model, kept between encodings (<see cref="UserFeatures"/>).</summary>
+    internal BehaviourRows Behaviour { get; }
 
     /// <summary>Apply time of the last event this model was trained on; later events are replayed onto its online state.</summary>
     public DateTimeOffset? TrainedUntil => Manifest.DataWindow.EndAppliedAt;

@@ -16,17 +16,9 @@ public static class UserFeatures
         {
             encoder.EncodeProfile(FeatureSide.User, new EntityProfile(user.Id, user.Features), grow: false, into);
             var count = Math.Min(recentCount ?? user.Recent.Count, user.Recent.Count);
-            if (count > 0)
+            if (count > 0 && encoder.HasBehaviourGroup)
             {
-                var ids = new string[count];
-                var values = new float[count];
-                for (var i = 0; i < count; i++)
-                {
-                    ids[i] = user.Recent[i].ItemId;
-                    values[i] = user.Recent[i].Value;
-                }
-
-                encoder.EncodeBehaviour(ids, values, grow: false, into);
+                model.Behaviour.Append(user, count, into);
             }
         }
 

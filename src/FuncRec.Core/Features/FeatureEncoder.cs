@@ -134,6 +134,58 @@ public sealed class FeatureEncoder
         Normalize(group, into, start);
     }
 
+    /// <summary>
+    /// One interacted item's Behaviour row and weight before normalisation, as <see cref="EncodeBehaviour"/> would add
+    /// it (row -1 when the item maps to none), for callers that keep them between encodings of the same history.
+    /// </summary>
+    public (int Row, float Weight) BehaviourEntry(string itemId, float value)
+    {
+        if (_behaviourGroup < 0)
+        {
+            return (-1, 0f);
+        }
+
+        var group = Space.Schema.UserGroups[_behaviourGroup];
+        var row = Space.TryGetRow(FeatureSide.User, _behaviourGroup, itemId, grow: false, out var found) ? found : -1;
+        return (row, group.Weight * group.BehaviourWeight(value));
+    }
+
+    /// <summary>
+    /// Appends Behaviour entries found by <see cref="BehaviourEntry"/> (oldest first), exactly as
+    /// <see cref="EncodeBehaviour"/> would for the same items and values: the newest the group keeps, unmapped ones
+    /// counted and left out, then normalised.
+    /// </summary>
+    public void AppendBehaviour(ReadOnlySpan<int> rows, ReadOnlySpan<float> weights, FeatureVector into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        if (rows.Length != weights.Length)
+        {
+            throw new ArgumentException("Behaviour weights must match the rows one to one.", nameof(weights));
+        }
+
+        if (_behaviourGroup < 0 || rows.Length == 0)
+        {
+            return;
+        }
+
+        var group = Space.Schema.UserGroups[_behaviourGroup];
+        var first = group.MaxValues > 0 ? Math.Max(0, rows.Length - group.MaxValues) : 0;
+        var start = into.Count;
+        for (var i = first; i < rows.Length; i++)
+        {
+            if (rows[i] >= 0)
+            {
+                into.Add(rows[i], weights[i]);
+            }
+            else
+            {
+                Interlocked.Increment(ref _unmappedValues);
+            }
+        }
+
+        Normalize(group, into, start);
+    }
+
     /// <summary>The behaviour row of one item id, for learners that keep histories as rows.</summary>
     public bool TryGetBehaviourRow(string itemId, bool grow, out int row)
     {

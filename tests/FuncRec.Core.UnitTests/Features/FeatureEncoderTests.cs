@@ -161,6 +161,30 @@ public sealed class FeatureEncoderTests
     }
 
     [Fact]
+    public void Behaviour_entries_kept_and_appended_later_encode_exactly_as_EncodeBehaviour()
+    {
+        _encoder.EncodeBehaviour(["a", "b", "c", "d"], null, grow: true, _vector);
+        // The group keeps the newest 3: c, unknown (mapped to no row) and d.
+        string[] items = ["b", "c", "unknown", "d"];
+        float[] values = [5f, 1f, 2f, 4f];
+        var expected = new FeatureVector();
+        var unmappedBefore = _encoder.UnmappedValueCount;
+        _encoder.EncodeBehaviour(items, values, grow: false, expected);
+        var counted = _encoder.UnmappedValueCount - unmappedBefore;
+
+        var entries = items.Select((item, i) => _encoder.BehaviourEntry(item, values[i])).ToArray();
+        var appended = new FeatureVector();
+        _encoder.AppendBehaviour(entries.Select(e => e.Row).ToArray(), entries.Select(e => e.Weight).ToArray(), appended);
+
+        Assert.Equal(-1, entries[2].Row);
+        Assert.Equal(2, expected.Count);
+        Assert.Equal(expected.Rows.ToArray(), appended.Rows.ToArray());
+        Assert.Equal(expected.Weights.ToArray(), appended.Weights.ToArray());
+        Assert.Equal(1, counted);
+        Assert.Equal(2, _encoder.UnmappedValueCount - unmappedBefore);
+    }
+
+    [Fact]
     public void EncodeBehaviour_without_values_weighs_every_item_the_group_weight()
     {
         _encoder.EncodeBehaviour(["a", "b"], null, grow: true, _vector);
