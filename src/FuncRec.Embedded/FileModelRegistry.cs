@@ -132,7 +132,7 @@ public sealed class FileModelRegistry(SqliteDatabase database, TimeProvider cloc
     private async Task<bool> TryWritePointerAsync(string name, string value, string? expectedETag)
     {
         using var writing = await database.EnterWriteAsync();
-        using var connection = database.Open();
+        var connection = writing.Connection;
         using var command = connection.CreateCommand();
         command.Parameters.AddWithValue("$name", name);
         command.Parameters.AddWithValue("$value", value);

@@ -54,21 +54,55 @@ public sealed class SqliteDatabase
     /// write; queueing writers in-process instead keeps the hand-over immediate. The wait is asynchronous: a write
     /// (a batch of user documents) can hold the turn for milliseconds, and a spinning lock burnt a tenth of the
     /// server's CPU on the threads queued behind it. It is not cancellable, so a write that was begun is finished.
-    /// Readers never take it (WAL lets them run beside the writer). Writers take their turn before opening a
-    /// connection, so that writers queued behind a long write do not each hold one.
+    /// Readers never take it (WAL lets them run beside the writer). The turn comes with the one connection every
+    /// write uses (<see cref="WriteTurn.Connection"/>).
     /// </summary>
     public async ValueTask<WriteTurn> EnterWriteAsync()
     {
         await _writeGate.WaitAsync().ConfigureAwait(false);
-        return new WriteTurn(_writeGate);
+        try
+        {
+            _writer ??= OpenWriter();
+        }
+        catch
+        {
+            _writeGate.Release();
+            throw;
+        }
+
+        return new WriteTurn(_writeGate, _writer);
     }
 
-    /// <summary>This process's turn to write the database; disposing it lets the next writer in.</summary>
+    /// <summary>
+    /// The connection all of this process's writes go through, with a page cache large enough for the pages they
+    /// touch (<see cref="WriterCacheKilobytes"/>). Every user update reads its row's page first, and in a pooled
+    /// connection that read went to the file: SQLite drops a connection's cache whenever another connection wrote
+    /// since its last transaction, which under load is always. Only this connection writes, so its cache holds.
+    /// </summary>
+    private PooledConnection OpenWriter()
+    {
+        var writer = Open();
+        writer.Execute($"PRAGMA cache_size = -{WriterCacheKilobytes};");
+        return writer;
+    }
+
+    /// <summary>The writer connection's page cache: the user documents of ~10,000 active users.</summary>
+    public const int WriterCacheKilobytes = 64 * 1024;
+
+    private PooledConnection? _writer;
+
+    /// <summary>This process's turn to write the database, with the connection to write through (not to be disposed); disposing the turn lets the next writer in.</summary>
     public sealed class WriteTurn : IDisposable
     {
         private SemaphoreSlim? _gate;
 
-        internal WriteTurn(SemaphoreSlim gate) => _gate = gate;
+        internal WriteTurn(SemaphoreSlim gate, PooledConnection connection)
+        {
+            _gate = gate;
+            Connection = connection;
+        }
+
+        public PooledConnection Connection { get; }
 
         public void Dispose() => Interlocked.Exchange(ref _gate, null)?.Release();
     }
@@ -117,14 +151,15 @@ public sealed class SqliteDatabase
         if (logPages >= restartLogPages)
         {
             using var writing = await EnterWriteAsync();
-            connection.Execute("PRAGMA busy_timeout = 50;");
+            var writer = writing.Connection;
+            writer.Execute("PRAGMA busy_timeout = 50;");
             try
             {
-                (logPages, copiedPages) = connection.Checkpoint("RESTART");
+                (logPages, copiedPages) = writer.Checkpoint("RESTART");
             }
             finally
             {
-                connection.Execute($"PRAGMA busy_timeout = {BusyTimeoutMilliseconds};");
+                writer.Execute($"PRAGMA busy_timeout = {BusyTimeoutMilliseconds};");
             }
         }
 
@@ -134,6 +169,16 @@ public sealed class SqliteDatabase
     /// <summary>Closes every idle connection (so the database files can be copied or deleted); busy ones close when returned.</summary>
     public void ReleaseConnections()
     {
+        _writeGate.Wait();
+        try
+        {
+            Interlocked.Exchange(ref _writer, null)?.Close();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+
         while (_idle.TryTake(out var connection))
         {
             connection.Close();

@@ -15,7 +15,7 @@ public sealed class SqliteEventLog(SqliteDatabase database) : IEventLog
         // Serialised before this writer takes its turn: other writers wait only for the database work.
         var body = EmbeddedJson.Write(batch);
         using var writing = await database.EnterWriteAsync();
-        using var connection = database.Open();
+        var connection = writing.Connection;
         var command = connection.Prepared("""
             INSERT INTO eventlog (batch_id, body, events) VALUES ($batch, $body, $events) ON CONFLICT(batch_id) DO NOTHING;
             SELECT seq FROM eventlog WHERE batch_id = $batch;

@@ -19,9 +19,9 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
 
     public async Task EnqueueAsync(string batchJson, CancellationToken cancellationToken)
     {
-        using (await database.EnterWriteAsync())
-        using (var connection = database.Open())
+        using (var writing = await database.EnterWriteAsync())
         {
+            var connection = writing.Connection;
             var now = clock.GetUtcNow().UtcTicks;
             var command = connection.Prepared("INSERT INTO queue (body, visible_at, dequeue_count, inserted_at) VALUES ($body, $now, 0, $now)");
             command.Parameters.AddWithValue("$body", batchJson);
@@ -35,7 +35,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     public async Task<HeldMessage> EnqueueHeldAsync(string batchJson, TimeSpan hold, CancellationToken cancellationToken)
     {
         using var writing = await database.EnterWriteAsync();
-        using var connection = database.Open();
+        var connection = writing.Connection;
         var now = clock.GetUtcNow().UtcTicks;
         var command = connection.Prepared("INSERT INTO queue (body, visible_at, dequeue_count, inserted_at) VALUES ($body, $visible, 0, $now) RETURNING id");
         command.Parameters.AddWithValue("$body", batchJson);
@@ -49,7 +49,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     {
         ArgumentNullException.ThrowIfNull(message);
         using var writing = await database.EnterWriteAsync();
-        using var connection = database.Open();
+        var connection = writing.Connection;
 
         // Never delivered: still the producer's. Once a consumer has received it, that delivery completes it.
         var command = connection.Prepared("DELETE FROM queue WHERE id = $id AND dequeue_count = 0");
@@ -89,7 +89,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     {
         var now = clock.GetUtcNow().UtcTicks;
         using var writing = await database.EnterWriteAsync();
-        using var connection = database.Open();
+        var connection = writing.Connection;
         var command = connection.Prepared("""
             UPDATE queue SET visible_at = $hidden, dequeue_count = dequeue_count + 1
             WHERE id IN (SELECT id FROM queue WHERE visible_at <= $now ORDER BY id LIMIT $max)
@@ -112,7 +112,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     public async Task CompleteAsync(QueueMessage message, CancellationToken cancellationToken)
     {
         using var writing = await database.EnterWriteAsync();
-        using var connection = database.Open();
+        var connection = writing.Connection;
         var command = connection.Prepared("DELETE FROM queue WHERE id = $id");
         command.Parameters.AddWithValue("$id", (long)message.Receipt);
         command.ExecuteNonQuery();
@@ -122,7 +122,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     public async Task ReleaseAsync(QueueMessage message, TimeSpan delay, CancellationToken cancellationToken)
     {
         using var writing = await database.EnterWriteAsync();
-        using var connection = database.Open();
+        var connection = writing.Connection;
         var command = connection.Prepared("UPDATE queue SET visible_at = $visible WHERE id = $id");
         command.Parameters.AddWithValue("$id", (long)message.Receipt);
         command.Parameters.AddWithValue("$visible", clock.GetUtcNow().UtcTicks + delay.Ticks);
@@ -132,7 +132,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     public async Task DeadLetterAsync(QueueMessage message, string reason, CancellationToken cancellationToken)
     {
         using var writing = await database.EnterWriteAsync();
-        using var connection = database.Open();
+        var connection = writing.Connection;
         using var transaction = connection.BeginTransaction();
         using (var insert = connection.CreateCommand())
         {

@@ -18,7 +18,7 @@ public sealed class SqliteItemStore(SqliteDatabase database) : IItemStore
     public async Task UpsertAsync(ItemDocument item, CancellationToken cancellationToken)
     {
         using var writing = await database.EnterWriteAsync();
-        using var connection = database.Open();
+        var connection = writing.Connection;
         var command = connection.Prepared("INSERT INTO items (id, doc, updated) VALUES ($id, $doc, $updated) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, updated = excluded.updated");
         command.Parameters.AddWithValue("$id", item.Id);
         command.Parameters.AddWithValue("$doc", EmbeddedJson.Write(item));
@@ -29,7 +29,7 @@ public sealed class SqliteItemStore(SqliteDatabase database) : IItemStore
     public async Task<bool> TryCreateAsync(ItemDocument item, CancellationToken cancellationToken)
     {
         using var writing = await database.EnterWriteAsync();
-        using var connection = database.Open();
+        var connection = writing.Connection;
         var command = connection.Prepared("INSERT INTO items (id, doc, updated) VALUES ($id, $doc, $updated) ON CONFLICT(id) DO NOTHING");
         command.Parameters.AddWithValue("$id", item.Id);
         command.Parameters.AddWithValue("$doc", EmbeddedJson.Write(item));

@@ -90,7 +90,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     {
         var encoded = Encode(document);
         using var writing = await database.EnterWriteAsync();
-        using var connection = database.Open();
+        var connection = writing.Connection;
         return Write(connection, encoded, expectedETag);
     }
 
@@ -111,7 +111,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
         }
 
         using var writing = await database.EnterWriteAsync();
-        using var connection = database.Open();
+        var connection = writing.Connection;
         using var transaction = connection.BeginTransaction();
         var remembered = new List<(string Id, long Version, EncodedUserDocument Encoded)>(writes.Count);
         for (var i = 0; i < writes.Count; i++)
@@ -192,7 +192,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
         using var writing = await database.EnterWriteAsync();
-        using var connection = database.Open();
+        var connection = writing.Connection;
         var command = connection.Prepared("DELETE FROM users WHERE id = $id");
         command.Parameters.AddWithValue("$id", id);
         _parsed.TryRemove(id, out _);
