@@ -16,8 +16,25 @@ public sealed class PopularityService(IEventLog log, IOptions<FuncRecOptions> op
     private readonly Lock _lock = new();
     private Dictionary<string, double> _counts = new(StringComparer.Ordinal);
 
+    // The log position the counts were last rebuilt at, and whether they have been at all.
+    private string? _countedTo;
+    private bool _counted;
+
+    /// <summary>
+    /// Rebuilds the counts from the log's tail, unless the log's settled end has not moved since the last rebuild:
+    /// reading and parsing tens of thousands of events took a core for a tenth of a second or more, which an instance
+    /// refreshing every few seconds spent for nothing whenever no events arrived, and its requests waited behind.
+    /// (A batch still settling is counted once the end moves past it.)
+    /// </summary>
     public async Task RefreshAsync(EventTargets targets, CancellationToken cancellationToken)
     {
+        var end = await log.GetSettledEndAsync(cancellationToken);
+        if (_counted && string.Equals(end, _countedTo, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        // The whole tail, the batches still settling included: the settled end only tells whether anything changed.
         var tail = await log.ReadTailAsync(options.Value.Serving.PopularityEvents, null, cancellationToken);
         var counts = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var batch in tail)
@@ -29,6 +46,8 @@ public sealed class PopularityService(IEventLog log, IOptions<FuncRecOptions> op
         {
             _counts = counts;
         }
+
+        (_countedTo, _counted) = (end, true);
     }
 
     public void Record(IEnumerable<AcceptedEvent> events, EventTargets targets)
