@@ -29,7 +29,8 @@ public sealed class SqliteDatabase
         // again, each a copy in the kernel. Binary user documents are 3–8 KB, one or two pages; the 16 KB pages
         // chosen when they were 5–14 KB of JSON made each update copy 16 KB four times. 4 KB pages gave more ingest
         // in 5 of 6 paired runs, a median +26 % (docs/benchmarks.md). Only takes effect when the database file is
-        // new: an existing one keeps its page size (a VACUUM after setting it changes it).
+        // new: an existing one keeps its page size (leaving WAL for a rollback journal, setting it and a VACUUM
+        // change it).
         connection.Execute("PRAGMA page_size = 4096;");
         connection.Execute("""
             PRAGMA journal_mode = WAL;
@@ -83,6 +84,7 @@ public sealed class SqliteDatabase
     {
         var writer = Open();
         writer.Execute($"PRAGMA cache_size = -{WriterCacheKilobytes};");
+        writer.Dedicated = true;
         return writer;
     }
 
@@ -129,10 +131,13 @@ public sealed class SqliteDatabase
     /// <summary>How long a connection waits for SQLite's own locks (another process's writer, the checkpointer) before failing.</summary>
     private const int BusyTimeoutMilliseconds = 30_000;
 
-    /// <summary>Log pages after which a writer checkpoints in its commit, if nothing checkpointed sooner.</summary>
+    /// <summary>Log pages after which a writer checkpoints in its commit, if nothing checkpointed sooner (64 MB of 4 KB pages; 256 MB in files made with 16 KB pages).</summary>
     public const int BackstopCheckpointPages = 16384;
 
-    /// <summary>Log pages after which a checkpoint also restarts the log.</summary>
+    /// <summary>
+    /// Log pages after which a checkpoint also restarts the log: 32 MB of 4 KB pages, a quarter of the log it was with
+    /// 16 KB pages, so the restart (writers held for one file sync) comes more often per update than it did.
+    /// </summary>
     public const int RestartLogPages = 8192;
 
     /// <summary>
@@ -166,7 +171,10 @@ public sealed class SqliteDatabase
         return (logPages, copiedPages);
     }
 
-    /// <summary>Closes every idle connection (so the database files can be copied or deleted); busy ones close when returned.</summary>
+    /// <summary>
+    /// Closes the writer's connection, after waiting for the write turn (so never call it inside one), and every
+    /// idle connection, so that the database files can be copied or deleted; busy ones close when returned.
+    /// </summary>
     public void ReleaseConnections()
     {
         _writeGate.Wait();
@@ -250,7 +258,16 @@ public sealed class PooledConnection : IDisposable
         return reader.Read() ? (reader.GetInt64(1), reader.GetInt64(2)) : (0, 0);
     }
 
-    public void Dispose() => _owner.Return(this);
+    /// <summary>The writer's connection (<see cref="SqliteDatabase.WriteTurn.Connection"/>): disposing it does nothing, so it never joins the pool.</summary>
+    internal bool Dedicated { get; set; }
+
+    public void Dispose()
+    {
+        if (!Dedicated)
+        {
+            _owner.Return(this);
+        }
+    }
 
     internal void Close()
     {

@@ -15,7 +15,8 @@ namespace FuncRec.Embedded;
 /// cached copy. Cached documents are shared:
 /// callers treat them as immutable (they copy before changing, as the services do). With each document the cache
 /// keeps its encoding, from which the user's next version copies what it shares (see
-/// <see cref="UserDocumentBinary.Encode(UserDocument, EncodedUserDocument?)"/>): ~5 KB a user more.
+/// <see cref="UserDocumentBinary.Encode(UserDocument, EncodedUserDocument?)"/>): ~5–8 KB a user more (the bytes
+/// and where each window's elements start), up to a few hundred MB at the cache's bound.
 /// </summary>
 public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extensions.Options.IOptions<EmbeddedOptions>? options = null) : IUserStore
 {

@@ -51,7 +51,8 @@ public static class UserDocumentBinary
     /// The encoding of <paramref name="document"/>, copying from <paramref name="previous"/> (an earlier version of the
     /// user's document, as encoded or decoded here) the bytes of what the two share: the same features object, and
     /// the interactions and ids of its windows that are the same objects, shifted by the ones that left. The bytes
-    /// are exactly those of a fresh encoding; what is saved is reading the shared objects, and that was most of the
+    /// are exactly those of a fresh encoding (for a previous version read from a row this codec wrote; a corrupt row
+    /// that still decodes, say with an over-long count, passes its odd bytes on, and they decode the same); what is saved is reading the shared objects, and that was most of the
     /// cost. A consumer encodes every user of every batch, each user's document was last touched about a second
     /// before, among hundreds of megabytes of others, and its few hundred small objects (an interaction, its item
     /// id, an event id) each cost a cache miss to read: ~27 µs a document against ~6 µs when they are in cache.

@@ -16,8 +16,12 @@ namespace FuncRec.Application.Services;
 /// </summary>
 internal sealed class BehaviourRows(FeatureEncoder encoder)
 {
-    /// <summary>Users kept at most (about 1 KB each); past it the cache starts again, as the store's document cache does.</summary>
-    private const int MaxUsers = 50_000;
+    /// <summary>
+    /// Users kept at most; past it the cache starts again, as the store's document cache does. An entry holds ~1 KB
+    /// of arrays and keeps its interactions (and their item ids) alive, a few KB more once the store's cache has let
+    /// the user's document go.
+    /// </summary>
+    private const int MaxUsers = 20_000;
 
     private readonly ConcurrentDictionary<string, Kept> _users = new(StringComparer.Ordinal);
     private int _added;
@@ -28,6 +32,9 @@ internal sealed class BehaviourRows(FeatureEncoder encoder)
         var kept = For(user);
         encoder.AppendBehaviour(kept.Rows.AsSpan(0, count), kept.Weights.AsSpan(0, count), into);
     }
+
+    /// <summary>Drops what is kept for a user (forgotten, or with no interactions left).</summary>
+    public void Forget(string userId) => _users.TryRemove(userId, out _);
 
     private Kept For(UserDocument user)
     {

@@ -16,9 +16,13 @@ public sealed class PopularityService(IEventLog log, IOptions<FuncRecOptions> op
     private readonly Lock _lock = new();
     private Dictionary<string, double> _counts = new(StringComparer.Ordinal);
 
-    // The log position the counts were last rebuilt at, and whether they have been at all.
+    // The log position the counts were last rebuilt at, whether they have been at all, and how many batches this
+    // instance had recorded then: a batch recorded after its log append can land in a rebuild's tail and be
+    // recorded again, and only another rebuild corrects that, even when the log has not moved since.
     private string? _countedTo;
     private bool _counted;
+    private long _recorded;
+    private long _recordedAtRebuild;
 
     /// <summary>
     /// Rebuilds the counts from the log's tail, unless the log's settled end has not moved since the last rebuild:
@@ -28,8 +32,9 @@ public sealed class PopularityService(IEventLog log, IOptions<FuncRecOptions> op
     /// </summary>
     public async Task RefreshAsync(EventTargets targets, CancellationToken cancellationToken)
     {
+        var recorded = Interlocked.Read(ref _recorded);
         var end = await log.GetSettledEndAsync(cancellationToken);
-        if (_counted && string.Equals(end, _countedTo, StringComparison.Ordinal))
+        if (_counted && string.Equals(end, _countedTo, StringComparison.Ordinal) && recorded == _recordedAtRebuild)
         {
             return;
         }
@@ -47,7 +52,7 @@ public sealed class PopularityService(IEventLog log, IOptions<FuncRecOptions> op
             _counts = counts;
         }
 
-        (_countedTo, _counted) = (end, true);
+        (_countedTo, _counted, _recordedAtRebuild) = (end, true, recorded);
     }
 
     public void Record(IEnumerable<AcceptedEvent> events, EventTargets targets)
@@ -55,6 +60,7 @@ public sealed class PopularityService(IEventLog log, IOptions<FuncRecOptions> op
         lock (_lock)
         {
             Count(_counts, events, targets);
+            Interlocked.Increment(ref _recorded);
         }
     }
 

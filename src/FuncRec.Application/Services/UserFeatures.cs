@@ -20,6 +20,10 @@ public static class UserFeatures
             {
                 model.Behaviour.Append(user, count, into);
             }
+            else if (user.Recent.Count == 0)
+            {
+                model.Behaviour.Forget(user.Id);
+            }
         }
 
         encoder.EncodeContext(context, into);
