@@ -136,7 +136,16 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     /// serves, stale or not: the copied bytes are those of the very objects the two versions share.
     /// </summary>
     private EncodedUserDocument Encode(UserDocument document)
-        => UserDocumentBinary.Encode(document, _parsed.TryGetValue(document.Id, out var cached) ? cached.Encoded : null);
+    {
+        var encoded = UserDocumentBinary.Encode(document, _parsed.TryGetValue(document.Id, out var cached) ? cached.Encoded : null);
+        Interlocked.Add(ref _copiedBytes, encoded.CopiedBytes);
+        return encoded;
+    }
+
+    private long _copiedBytes;
+
+    /// <summary>Bytes of written documents copied from their previous versions' encodings since the store was made (diagnostics).</summary>
+    public long CopiedBytes => Interlocked.Read(ref _copiedBytes);
 
     private string? Write(PooledConnection connection, EncodedUserDocument encoded, string? expectedETag, SqliteTransaction? transaction = null, List<(string, long, EncodedUserDocument)>? deferred = null)
     {

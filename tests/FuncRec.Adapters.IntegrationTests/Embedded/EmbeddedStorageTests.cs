@@ -247,6 +247,33 @@ public sealed class EmbeddedStorageTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stored_documents_next_version_is_encoded_from_the_stored_encoding_and_reads_back_the_same()
+    {
+        var database = new SqliteDatabase(_directory.FullName);
+        var first = TestData.LargeUser("sliding");
+        Assert.NotNull(await new SqliteUserStore(database).TryWriteAsync(first, null, CancellationToken.None));
+
+        // A second store (as after a restart) reads the row, so the previous encoding comes from decoding it.
+        var store = new SqliteUserStore(database);
+        var read = (await store.GetAsync("sliding", CancellationToken.None))!;
+        var interaction = new RecentInteraction("item-new", "click", 1f, 1f, read.Value.UpdatedAt);
+        var next = read.Value with
+        {
+            Recent = [.. read.Value.Recent.Skip(1), interaction],
+            AppliedEventIds = [.. read.Value.AppliedEventIds.Skip(1), "e-new"],
+            AppliedEventBatches = [.. read.Value.AppliedEventBatches.Skip(1), 7u],
+            EventCount = read.Value.EventCount + 1,
+        };
+        var results = await store.TryWriteManyAsync([(next, read.ETag)], CancellationToken.None);
+
+        Assert.NotNull(Assert.Single(results));
+        Assert.True(store.CopiedBytes > UserDocumentBinary.Encode(next).Length / 2, $"only {store.CopiedBytes} bytes were copied");
+        var reread = await new SqliteUserStore(database).GetAsync("sliding", CancellationToken.None);
+        Assert.Equal(JsonSerializer.Serialize(next, Json), JsonSerializer.Serialize(reread!.Value, Json));
+        database.ReleaseConnections();
+    }
+
+    [Fact]
     public async Task A_checkpoint_copies_the_whole_log_and_lets_the_next_writer_start_it_again()
     {
         var database = new SqliteDatabase(_directory.FullName);
