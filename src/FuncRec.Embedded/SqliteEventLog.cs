@@ -46,19 +46,27 @@ public sealed class SqliteEventLog(SqliteDatabase database) : IEventLog
     public Task<IReadOnlyList<LoggedBatch>> ReadTailAsync(int minEvents, string? toPosition, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
+        var to = Sequence(toPosition) ?? long.MaxValue;
 
-        // Find the earliest sequence whose suffix (up to the end) holds minEvents, then read forward from it.
-        command.CommandText = """
-            SELECT seq, body FROM eventlog WHERE seq <= $to AND seq >= COALESCE((
-                SELECT seq FROM (
-                    SELECT seq, SUM(events) OVER (ORDER BY seq DESC ROWS UNBOUNDED PRECEDING) AS total
-                    FROM eventlog WHERE seq <= $to)
-                WHERE total >= $min ORDER BY seq DESC LIMIT 1), 0)
-            ORDER BY seq
-            """;
-        command.Parameters.AddWithValue("$to", Sequence(toPosition) ?? long.MaxValue);
-        command.Parameters.AddWithValue("$min", Math.Max(1, minEvents));
+        // Walk back from the end only as far as the tail needs: the log grows without bound, and the window function
+        // that summed it before read every row (and each row's body, which precedes its count) on every call.
+        var scan = connection.Prepared("SELECT seq, events FROM eventlog WHERE seq <= $to ORDER BY seq DESC");
+        scan.Parameters.AddWithValue("$to", to);
+        var wanted = Math.Max(1, minEvents);
+        long from = 0;
+        long events = 0;
+        using (var reader = scan.ExecuteReader())
+        {
+            while (events < wanted && reader.Read())
+            {
+                from = reader.GetInt64(0);
+                events += reader.GetInt64(1);
+            }
+        }
+
+        var command = connection.Prepared("SELECT seq, body FROM eventlog WHERE seq >= $from AND seq <= $to ORDER BY seq");
+        command.Parameters.AddWithValue("$from", from);
+        command.Parameters.AddWithValue("$to", to);
         return Task.FromResult(ReadBatches(command));
     }
 
