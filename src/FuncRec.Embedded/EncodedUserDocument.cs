@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using FuncRec.Application.Contracts;
 
 namespace FuncRec.Embedded;
@@ -43,4 +44,35 @@ public sealed class EncodedUserDocument
 /// Where a window's elements lie in an encoding: each one's first byte, then the window's end (one more entry than
 /// elements); and the byte width of its tokens, 0 when they are strings (interactions always are).
 /// </summary>
-internal sealed record WindowLayout(int[] Starts, byte Width);
+internal sealed record WindowLayout(int[] Starts, byte Width)
+{
+    /// <summary>Tokens of <paramref name="width"/> bytes each, one after the other from <paramref name="body"/>.</summary>
+    public static WindowLayout Evenly(int body, int count, byte width)
+    {
+        var starts = new int[count + 1];
+        for (var i = 0; i <= count; i++)
+        {
+            starts[i] = body + (i * width);
+        }
+
+        return new WindowLayout(starts, width);
+    }
+}
+
+/// <summary>One window of a user's previous version, as its next encoding reuses it: its elements, where each lies, and the bytes they lie in.</summary>
+internal readonly record struct PreviousWindow<T>(List<T> Elements, WindowLayout Layout, byte[] Bytes)
+    where T : class
+{
+    /// <summary>How many of <paramref name="now"/>'s first elements are this window's last ones, the same objects (see <see cref="SlidingWindow"/>).</summary>
+    public int Shared(List<T> now, out int dropped)
+    {
+        // A layout always has one entry more than its window; anything else would copy the wrong bytes.
+        if (Layout.Starts.Length != Elements.Count + 1)
+        {
+            dropped = 0;
+            return 0;
+        }
+
+        return SlidingWindow.Shared<T>(CollectionsMarshal.AsSpan(now), CollectionsMarshal.AsSpan(Elements), out dropped);
+    }
+}

@@ -80,7 +80,7 @@ public static class UserDocumentBinary
         }
 
         var featuresEnd = writer.Position;
-        var recent = writer.Recent(document.Recent, previous, previous?.Document.Recent, previous?.Recent, ref copied);
+        var recent = writer.Recent(document.Recent, previous is null ? null : new(previous.Document.Recent, previous.Recent, previous.Bytes), ref copied);
 
         writer.Flag(document.Online is not null);
         if (document.Online is { } online)
@@ -93,10 +93,10 @@ public static class UserDocumentBinary
             writer.Int64(online.AppliedEvents);
         }
 
-        var eventIds = writer.Tokens(document.AppliedEventIds, previous, previous?.Document.AppliedEventIds, previous?.EventIds, ref copied);
+        var eventIds = writer.Tokens(document.AppliedEventIds, previous is null ? null : new(previous.Document.AppliedEventIds, previous.EventIds, previous.Bytes), ref copied);
         writer.Tags(document.AppliedEventBatches);
         writer.Tags(document.AppliedBatchTags);
-        var batchIds = writer.Tokens(document.AppliedBatchIds, previous, previous?.Document.AppliedBatchIds, previous?.BatchIds, ref copied);
+        var batchIds = writer.Tokens(document.AppliedBatchIds, previous is null ? null : new(previous.Document.AppliedBatchIds, previous.BatchIds, previous.Bytes), ref copied);
         writer.Int64(document.EventCount);
         writer.Time(document.UpdatedAt);
         writer.Flag(document.DeletedAt.HasValue);
@@ -245,15 +245,15 @@ public static class UserDocumentBinary
         }
 
         /// <summary>The recent interactions, copying from <paramref name="previous"/> those it shares (see <see cref="SlidingWindow"/>).</summary>
-        public WindowLayout Recent(List<RecentInteraction> now, EncodedUserDocument? previous, List<RecentInteraction>? before, WindowLayout? layout, ref int copied)
+        public WindowLayout Recent(List<RecentInteraction> now, PreviousWindow<RecentInteraction>? previous, ref int copied)
         {
             Count(now.Count);
             var starts = new int[now.Count + 1];
             var next = 0;
-            if (previous is not null && layout is not null && before is not null && layout.Starts.Length == before.Count + 1)
+            if (previous is { } window)
             {
-                next = SlidingWindow.Shared<RecentInteraction>(CollectionsMarshal.AsSpan(now), CollectionsMarshal.AsSpan(before), out var dropped);
-                copied += CopyElements(previous.Bytes, layout.Starts, dropped, next, starts);
+                next = window.Shared(now, out var dropped);
+                copied += CopyElements(window, dropped, next, starts);
             }
 
             for (; next < now.Count; next++)
@@ -274,18 +274,20 @@ public static class UserDocumentBinary
             return new WindowLayout(starts, 0);
         }
 
-        /// <summary>Copies the bytes of <paramref name="count"/> elements from <paramref name="dropped"/> on, notes where each now starts, and returns how many bytes it copied.</summary>
-        private int CopyElements(byte[] from, int[] fromStarts, int dropped, int count, int[] starts)
+        /// <summary>Copies the bytes of <paramref name="count"/> of the window's elements from <paramref name="dropped"/> on, notes where each now starts, and returns how many bytes it copied.</summary>
+        private int CopyElements<T>(PreviousWindow<T> window, int dropped, int count, int[] starts)
+            where T : class
         {
             if (count == 0)
             {
                 return 0;
             }
 
+            var fromStarts = window.Layout.Starts;
             var first = fromStarts[dropped];
             var length = fromStarts[dropped + count] - first;
             var at = Position;
-            Bytes(from.AsSpan(first, length));
+            Bytes(window.Bytes.AsSpan(first, length));
             for (var i = 0; i < count; i++)
             {
                 starts[i] = fromStarts[dropped + i] - first + at;
@@ -343,20 +345,21 @@ public static class UserDocumentBinary
         /// the new ids settle that, unless they are hex and the shared ones were written as strings (then only a
         /// fresh look at every id can).
         /// </summary>
-        public WindowLayout Tokens(List<string> now, EncodedUserDocument? previous, List<string>? before, WindowLayout? layout, ref int copied)
+        public WindowLayout Tokens(List<string> now, PreviousWindow<string>? previous, ref int copied)
         {
             Count(now.Count);
             var starts = new int[now.Count + 1];
             var width = now.Count > 0 && now[0].Length is > 0 and <= 2 * MaxTokenBytes && now[0].Length % 2 == 0 ? now[0].Length / 2 : 0;
-            if (previous is not null && layout is not null && before is not null && layout.Starts.Length == before.Count + 1)
+            if (previous is { } window)
             {
-                var shared = SlidingWindow.Shared<string>(CollectionsMarshal.AsSpan(now), CollectionsMarshal.AsSpan(before), out var dropped);
+                var layout = window.Layout;
+                var shared = window.Shared(now, out var dropped);
                 if (shared > 0 && (layout.Width > 0
                     ? width == layout.Width && AllHex(now, shared, width)
                     : width == 0 || !AllHex(now, shared, width)))
                 {
                     Byte(layout.Width);
-                    copied += CopyElements(previous.Bytes, layout.Starts, dropped, shared, starts);
+                    copied += CopyElements(window, dropped, shared, starts);
                     for (var i = shared; i < now.Count; i++)
                     {
                         starts[i] = Position;
@@ -391,12 +394,7 @@ public static class UserDocumentBinary
                 {
                     span[0] = (byte)width;
                     buffer.Advance(1 + (now.Count * width));
-                    for (var i = 0; i <= now.Count; i++)
-                    {
-                        starts[i] = body + (i * width);
-                    }
-
-                    return new WindowLayout(starts, (byte)width);
+                    return WindowLayout.Evenly(body, now.Count, (byte)width);
                 }
             }
 
@@ -555,10 +553,9 @@ public static class UserDocumentBinary
             return StrictUtf8.GetString(Take(length));
         }
 
-        public List<string> Strings() => Strings(Count());
-
-        private List<string> Strings(int count)
+        public List<string> Strings()
         {
+            var count = Count();
             var values = new List<string>(Capacity(count));
             for (var i = 0; i < count; i++)
             {
@@ -596,15 +593,12 @@ public static class UserDocumentBinary
             var body = _position;
             var bytes = Take(checked(count * width));
             var tokens = new List<string>(count);
-            var tokenStarts = new int[count + 1];
             for (var i = 0; i < count; i++)
             {
                 tokens.Add(Convert.ToHexStringLower(bytes.Slice(i * width, width)));
-                tokenStarts[i] = body + (i * width);
             }
 
-            tokenStarts[count] = body + (count * width);
-            layout = new WindowLayout(tokenStarts, width);
+            layout = WindowLayout.Evenly(body, count, width);
             return tokens;
         }
 
