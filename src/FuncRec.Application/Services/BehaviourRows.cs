@@ -34,7 +34,15 @@ internal sealed class BehaviourRows(FeatureEncoder encoder)
     }
 
     /// <summary>Drops what is kept for a user (forgotten, or with no interactions left).</summary>
-    public void Forget(string userId) => _users.TryRemove(userId, out _);
+    public void Forget(string userId)
+    {
+        // Called for every encoding of a user without interactions (each cold start's request): the look-up takes no
+        // lock, a removal does.
+        if (_users.ContainsKey(userId))
+        {
+            _users.TryRemove(userId, out _);
+        }
+    }
 
     private Kept For(UserDocument user)
     {
