@@ -38,6 +38,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ProfileService>();
         services.AddSingleton<ModelService>();
         services.AddSingleton<FineTuneService>();
+        services.AddSingleton<ServingWarmup>();
         return services;
     }
 }

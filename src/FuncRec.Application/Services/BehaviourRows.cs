@@ -33,6 +33,9 @@ internal sealed class BehaviourRows(FeatureEncoder encoder)
         encoder.AppendBehaviour(kept.Rows.AsSpan(0, count), kept.Weights.AsSpan(0, count), into);
     }
 
+    /// <summary>Users kept now (diagnostics; counting takes every bucket's lock).</summary>
+    public int Count => _users.Count;
+
     /// <summary>Drops what is kept for a user (forgotten, or with no interactions left).</summary>
     public void Forget(string userId)
     {

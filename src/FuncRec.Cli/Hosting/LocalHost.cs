@@ -95,6 +95,7 @@ public static class LocalHost
         builder.Services.AddSingleton(builder.Configuration.GetSection(QueueConsumerOptions.Section).Get<QueueConsumerOptions>() ?? new QueueConsumerOptions());
         builder.Services.AddSingleton<QueueConsumer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<QueueConsumer>());
+        builder.Services.AddHostedService<WarmupBeforeTraffic>();
         builder.Services.AddHostedService<ModelRefreshService>();
         builder.Services.AddHostedService<FineTuneScheduler>();
 
