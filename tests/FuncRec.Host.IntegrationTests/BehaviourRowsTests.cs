@@ -71,6 +71,41 @@ public sealed class BehaviourRowsTests
         }
     }
 
+    [Fact]
+    public async Task Callers_encoding_versions_of_one_user_at_once_each_get_their_own_versions_features()
+    {
+        // Entries are replaced whole, so a caller may build on another caller's entry for another version of the
+        // user (older or newer than its own); what it shares with it is found by reference, and the rest looked up.
+        var encoder = new FeatureEncoder(new FeatureSpace(Schema));
+        encoder.EncodeBehaviour([.. Enumerable.Range(0, 40).Select(i => $"i{i}")], null, grow: true, new FeatureVector());
+        var rows = new BehaviourRows(encoder);
+        var history = Enumerable.Range(0, 400).Select(step => Interaction(new Random(step), step)).ToArray();
+        var failures = 0;
+        var callers = Enumerable.Range(0, 4).Select(caller => Task.Run(() =>
+        {
+            var random = new Random(caller);
+            for (var round = 0; round < 2_000; round++)
+            {
+                // A window of the one history, as successive versions of the user's document hold it.
+                var end = random.Next(1, history.Length + 1);
+                var start = Math.Max(0, end - random.Next(1, 13));
+                var recent = history[start..end].ToList();
+                var user = new UserDocument { Id = "u1", Recent = recent };
+                var expected = new FeatureVector();
+                encoder.EncodeBehaviour([.. recent.Select(r => r.ItemId)], [.. recent.Select(r => r.Value)], grow: false, expected);
+                var kept = new FeatureVector();
+                rows.Append(user, recent.Count, kept);
+                if (!expected.Rows.SequenceEqual(kept.Rows) || !expected.Weights.SequenceEqual(kept.Weights))
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(callers);
+
+        Assert.Equal(0, failures);
+    }
+
     private static RecentInteraction Interaction(Random random, int step)
         => new(random.Next(8) == 0 ? $"new-{step}" : $"i{random.Next(40)}", "rating", random.Next(1, 6), null, Now.AddSeconds(step));
 }
