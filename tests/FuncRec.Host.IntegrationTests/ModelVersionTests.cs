@@ -25,8 +25,9 @@ public sealed class ModelVersionTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // Tolerance 1: every finite challenger is published, so the test controls when versions appear.
-        _host = await InProcessHost.StartAsync(_directory.Path, HostSettings.Fast(("FuncRec:FineTune:Tolerance", "1")));
+        // Tolerance 1: every finite challenger is published, so the test controls when versions appear. No warm-up:
+        // these tests watch what the first reads under a new version do (ServingWarmupTests covers the warmed path).
+        _host = await InProcessHost.StartAsync(_directory.Path, HostSettings.Fast(("FuncRec:FineTune:Tolerance", "1"), ("FuncRec:Serving:WarmupUsers", "0")));
         await _catalog.PutAllAsync(Client);
     }
 

@@ -4,7 +4,7 @@ using FuncRec.Host.IntegrationTests.Support;
 
 namespace FuncRec.Host.IntegrationTests;
 
-/// <summary>The local host recommends once for its most recently active users before it takes traffic.</summary>
+/// <summary>The local host recommends once, on each model it loads, for its most recently active users before the model serves.</summary>
 public sealed class ServingWarmupTests
 {
     [Fact]
@@ -45,6 +45,38 @@ public sealed class ServingWarmupTests
         var model = restarted.Get<ModelHost>().Current;
         Assert.NotNull(model);
         Assert.Equal(expectedUsers, model.Behaviour.Count);
+    }
+
+    [Fact]
+    public async Task A_published_model_is_warmed_before_it_serves()
+    {
+        using var directory = new TemporaryDirectory("warmup-publish");
+        var catalog = TestCatalog.Create(users: 40);
+        await using var host = await InProcessHost.StartAsync(directory.Path, HostSettings.Fast());
+        await catalog.PutAllAsync(host.Client);
+        await host.Client.PostAllAsync(catalog.History(eventsPerUser: 10, seed: 4));
+        await host.Client.WaitForQueueDrainedAsync();
+        var first = (await host.Client.FineTuneAsync()).GetProperty("version").GetString();
+        await host.Client.PostAllAsync(catalog.History(eventsPerUser: 5, seed: 5, eventPrefix: "later"));
+        await host.Client.WaitForQueueDrainedAsync();
+        var second = (await host.Client.FineTuneAsync()).GetProperty("version").GetString();
+
+        // No request has asked for a recommendation: the rows were made by the warm-up of each model as it loaded.
+        var model = host.Get<ModelHost>().Current;
+        Assert.NotNull(model);
+        Assert.NotEqual(first, second);
+        Assert.Equal(second, model.Version);
+        Assert.Equal(40, model.Behaviour.Count);
+
+        // Users' stored state belongs to the first model; the warm-up re-derived it for the second, so reads do not.
+        var online = host.Get<OnlineLearningService>();
+        var rederived = online.Rederived;
+        foreach (var user in catalog.Users.Take(5))
+        {
+            Assert.Equal(second, (await host.Client.RecommendAsync(user.Id)).GetProperty("modelVersion").GetString());
+        }
+
+        Assert.Equal(rederived, online.Rederived);
     }
 
     private static LoggedBatch Batch(string id, params string[] users) => new(id, new AppliedBatch

@@ -213,9 +213,9 @@ public sealed class ServingOptions
     public int ExplanationTerms { get; set; } = 10;
 
     /// <summary>
-    /// Users a host that warms before taking traffic (<c>funcrec serve</c>) recommends for once at start: the most
-    /// recently active in the event log's tail, newest first. 0 turns the warm-up off. The default stays within the
-    /// bound of the per-model behaviour rows (20,000 users), so no warmed entry is evicted by another.
+    /// Users a host that warms its models (<c>funcrec serve</c>) recommends for once on each model before it serves:
+    /// the most recently active in the event log's tail, newest first. 0 turns the warm-up off. The default stays
+    /// within the bound of the per-model behaviour rows (20,000 users), so no warmed entry is evicted by another.
     /// </summary>
     [Range(0, 1_000_000)]
     public int WarmupUsers { get; set; } = 20_000;

@@ -22,14 +22,16 @@ public sealed class ModelHost : IDisposable
     private readonly ILogger<ModelHost> _logger;
     private readonly TimeProvider _clock;
     private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private readonly IServingModelWarmup[] _warmups;
     private readonly Dictionary<string, ItemDocument> _directory = new(StringComparer.Ordinal);
     private readonly Lock _directoryLock = new();
     private ServingModel? _current;
     private DateTimeOffset? _itemsSyncedAt;
     private string? _failedVersion;
 
-    public ModelHost(IModelRegistry registry, IItemStore items, IOptions<FuncRecOptions> options, ILogger<ModelHost> logger, TimeProvider clock)
+    public ModelHost(IModelRegistry registry, IItemStore items, IOptions<FuncRecOptions> options, ILogger<ModelHost> logger, TimeProvider clock, IEnumerable<IServingModelWarmup>? warmups = null)
     {
+        _warmups = warmups?.ToArray() ?? [];
         _registry = registry;
         _items = items;
         _logger = logger;
@@ -161,7 +163,9 @@ public sealed class ModelHost : IDisposable
             var scorer = new OnnxScorer(artifacts.Onnx, model);
             var catalog = new ItemCatalog(model, new ItemCatalogOptions { CategoryField = "category" });
             catalog.UpsertMany(ItemDirectory.Values.Select(item => new EntityProfile(item.Id, item.Features)));
-            Swap(new ServingModel(artifacts.Manifest, model, scorer, catalog));
+            var next = new ServingModel(artifacts.Manifest, model, scorer, catalog);
+            await WarmAsync(next, cancellationToken);
+            Swap(next);
             _failedVersion = null;
             _logger.LogInformation("Serving model {Version} ({Items} items)", version, catalog.Current.Count);
         }
@@ -170,6 +174,27 @@ public sealed class ModelHost : IDisposable
             // A broken version must not take serving down: keep the previous model and say why.
             _failedVersion = version;
             _logger.LogError(exception, "The active model {Version} cannot be loaded; keeping the current one", version);
+        }
+    }
+
+    /// <summary>Runs the host's warm-ups on a model not yet served; a failed warm-up leaves the model cold, not unserved.</summary>
+    private async Task WarmAsync(ServingModel next, CancellationToken cancellationToken)
+    {
+        foreach (var warmup in _warmups)
+        {
+            try
+            {
+                await warmup.WarmAsync(next, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                next.Dispose();
+                throw;
+            }
+            catch (Exception exception)
+            {
+                _logger.LogWarning(exception, "Warming model {Version} failed; serving it cold", next.Version);
+            }
         }
     }
 

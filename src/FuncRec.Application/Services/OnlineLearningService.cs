@@ -188,23 +188,30 @@ public sealed class OnlineLearningService
 
         // Replay reads item vectors and draws negatives over the catalog, which can grow under one model version.
         var catalogSize = model.Catalog.Current.Count;
-        if (_replayed.TryGetValue(user, out var remembered) && remembered.ModelVersion == model.Version
-            && remembered.CatalogSize == catalogSize && remembered.Candidate == candidate)
+        var remembered = _replayed.TryGetValue(user, out var latest) ? latest : null;
+        if ((remembered?.Serves(model.Version, catalogSize, candidate) == true ? remembered : remembered?.Other?.Serves(model.Version, catalogSize, candidate) == true ? remembered.Other : null) is { } match)
         {
-            return (remembered.Vector, remembered.Bias);
+            return (match.Vector, match.Bias);
         }
 
         var state = StateFor(model, user);
         var vector = state.Vector(candidate).ToArray();
         var bias = state.Biases[candidate];
-        _replayed.AddOrUpdate(user, new ReplayedState(model.Version, catalogSize, candidate, vector, bias));
+
+        // One other model's entry is kept: a model is warmed (ServingWarmup) while the one before it still serves.
+        var other = remembered is null ? null : remembered.ModelVersion != model.Version ? remembered with { Other = null } : remembered.Other;
+        _replayed.AddOrUpdate(user, new ReplayedState(model.Version, catalogSize, candidate, vector, bias, other));
         return (vector, bias);
     }
 
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<UserDocument, ReplayedState> _replayed = new();
 
     // The version, not the model: an entry lives as long as its document, and must not keep an old model alive.
-    private sealed record ReplayedState(string ModelVersion, int CatalogSize, int Candidate, float[] Vector, float Bias);
+    private sealed record ReplayedState(string ModelVersion, int CatalogSize, int Candidate, float[] Vector, float Bias, ReplayedState? Other)
+    {
+        public bool Serves(string modelVersion, int catalogSize, int candidate)
+            => ModelVersion == modelVersion && CatalogSize == catalogSize && Candidate == candidate;
+    }
 
     public static OnlineStateDocument ToDocument(UserOnlineState state)
         => new(state.ModelVersion ?? string.Empty, (float[])state.Vectors.Clone(), (float[])state.Biases.Clone(),

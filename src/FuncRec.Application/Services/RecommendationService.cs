@@ -3,6 +3,7 @@ using FuncRec.Application.Options;
 using FuncRec.Application.Ports;
 using FuncRec.Core.Features;
 using FuncRec.Core.Serving;
+using FuncRec.Serving;
 using Microsoft.Extensions.Options;
 
 namespace FuncRec.Application.Services;
@@ -50,6 +51,14 @@ public sealed class RecommendationService(
             return new RecommendationResult(userId, null, "popularity", top.Select(t => new ScoredItemResult(t.ItemId, t.Count)).ToArray());
         }
 
+        var items = TopK(model, online, user, context, k, seen, category);
+        var strategy = user is null ? "cold-start" : "model";
+        return new RecommendationResult(userId, model.Version, strategy, items.Select(i => new ScoredItemResult(i.Id, model.Model.Clip(i.Score))).ToArray());
+    }
+
+    /// <summary>The model's top-k for a user (null: cold start), leaving out <paramref name="seen"/>; also what <see cref="ServingWarmup"/> runs on a model before it serves.</summary>
+    internal static IReadOnlyList<ScoredItem> TopK(ServingModel model, OnlineLearningService online, UserDocument? user, IReadOnlyDictionary<string, string>? context, int k, IReadOnlyList<RecentInteraction> seen, string? category)
+    {
         var catalog = model.Catalog.Current;
         var features = new FeatureVector();
         UserFeatures.Encode(model, user, context, features);
@@ -67,9 +76,7 @@ public sealed class RecommendationService(
             }
         }
 
-        var items = model.Scorer.TopK(features, vector, bias, catalog, k, excluded[..excludedCount], category);
-        var strategy = user is null ? "cold-start" : "model";
-        return new RecommendationResult(userId, model.Version, strategy, items.Select(i => new ScoredItemResult(i.Id, model.Model.Clip(i.Score))).ToArray());
+        return model.Scorer.TopK(features, vector, bias, catalog, k, excluded[..excludedCount], category);
     }
 
     public async Task<ScoreResult> ScoreAsync(string userId, IReadOnlyList<string> itemIds, IReadOnlyDictionary<string, string>? context, CancellationToken cancellationToken)
@@ -131,5 +138,5 @@ public sealed class RecommendationService(
         return new ExplanationResult(userId, itemId, model.Version, explanation.Score, explanation.GlobalMean, explanation.Contributions, explanation.Remainder);
     }
 
-    private static UserDocument? Active(Versioned<UserDocument>? stored) => stored?.Value is { DeletedAt: null } user ? user : null;
+    internal static UserDocument? Active(Versioned<UserDocument>? stored) => stored?.Value is { DeletedAt: null } user ? user : null;
 }

@@ -6,39 +6,45 @@ using Microsoft.Extensions.Options;
 
 namespace FuncRec.Application.Services;
 
-/// <summary>What a warm-up did: the users recommended for, and how long it took.</summary>
-public sealed record WarmupResult(int Users, string? ModelVersion, TimeSpan Elapsed);
+/// <summary>What a warm-up did: the users recommended for, on which model, and how long it took.</summary>
+public sealed record WarmupResult(int Users, string ModelVersion, TimeSpan Elapsed);
+
+/// <summary>Readies a model before <see cref="ModelHost"/> swaps it in; hosts that want it register one.</summary>
+public interface IServingModelWarmup
+{
+    Task<WarmupResult> WarmAsync(ServingModel model, CancellationToken cancellationToken);
+}
 
 /// <summary>
-/// Readies an instance for traffic, as TensorFlow Serving's model warm-up does: loads the active model and
-/// recommends once for the users most recently active in the event log. Their documents are then in the user store's
-/// cache, their behaviour rows are kept for the served model, and the scoring path is compiled, so the first requests
-/// after a start pay none of it. It matters most for the tail: under load, a cold instance caches each user at
-/// their first request, and the collector then copies that whole working set between generations, in pauses of
-/// 50–110 ms that every request in flight waits through (docs/benchmarks.md). A host that owns its process can
-/// collect once after the warm-up, while no request waits.
+/// Readies a model for traffic before it serves, as TensorFlow Serving's model warm-up does: recommends once, on that
+/// model, for the users most recently active in the event log. Their documents are then in the user store's cache,
+/// their behaviour rows are kept for the model, the online state of users who learned against another model is
+/// re-derived for this one, and the scoring path is compiled, so the first requests after a start or a publish pay
+/// none of it. It matters most for the tail: under load, each user's first request did that work, and the
+/// collector then copied the new working set between generations, in pauses of 50–110 ms that every request in
+/// flight waited through (docs/benchmarks.md). <see cref="ModelHost"/> runs it on each model it loads, while the
+/// previous model keeps serving.
 /// </summary>
-public sealed class ServingWarmup(ModelHost host, IEventLog log, RecommendationService recommendations, IOptions<FuncRecOptions> options, ILogger<ServingWarmup> logger)
+public sealed class ServingWarmup(IUserStore users, IEventLog log, OnlineLearningService online, IOptions<FuncRecOptions> options, ILogger<ServingWarmup> logger) : IServingModelWarmup
 {
     private const int RecommendedItems = 10;
 
-    public async Task<WarmupResult> WarmAsync(CancellationToken cancellationToken)
+    public async Task<WarmupResult> WarmAsync(ServingModel model, CancellationToken cancellationToken)
     {
         var started = TimeProvider.System.GetTimestamp();
         var limit = options.Value.Serving.WarmupUsers;
-        if (host.Current is null)
-        {
-            await host.RefreshAsync(cancellationToken);
-        }
-
-        var users = limit == 0 ? [] : await RecentUsersAsync(limit, cancellationToken);
+        var recent = limit == 0 ? [] : await RecentUsersAsync(limit, cancellationToken);
         await Parallel.ForEachAsync(
-            users,
+            recent,
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
-            async (user, token) => await recommendations.RecommendAsync(user, RecommendedItems, excludeSeen: true, category: null, context: null, token));
+            async (userId, token) =>
+            {
+                var user = RecommendationService.Active(await users.GetAsync(userId, token));
+                RecommendationService.TopK(model, online, user, context: null, RecommendedItems, user?.Recent ?? [], category: null);
+            });
 
-        var result = new WarmupResult(users.Count, host.Current?.Version, TimeProvider.System.GetElapsedTime(started));
-        logger.LogInformation("Warmed the serving path for {Users} recent users on model {ModelVersion} in {ElapsedMs:F0} ms", result.Users, result.ModelVersion ?? "(none)", result.Elapsed.TotalMilliseconds);
+        var result = new WarmupResult(recent.Count, model.Version, TimeProvider.System.GetElapsedTime(started));
+        logger.LogInformation("Warmed model {ModelVersion} for {Users} recent users in {ElapsedMs:F0} ms", result.ModelVersion, result.Users, result.Elapsed.TotalMilliseconds);
         return result;
     }
 

@@ -90,6 +90,10 @@ public static class LocalHost
         else
         {
             builder.Services.AddFuncRecEmbeddedStores(builder.Configuration);
+
+            // Models are warmed on the embedded stores only: there the warmed documents stay cached, where on Cosmos
+            // the warm-up would be thousands of point reads per model load for nothing kept.
+            builder.Services.AddSingleton<IServingModelWarmup>(sp => sp.GetRequiredService<ServingWarmup>());
         }
         builder.Services.AddFuncRecHttpApi();
         builder.Services.AddSingleton(builder.Configuration.GetSection(QueueConsumerOptions.Section).Get<QueueConsumerOptions>() ?? new QueueConsumerOptions());
