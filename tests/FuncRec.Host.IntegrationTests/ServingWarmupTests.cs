@@ -1,6 +1,11 @@
 using FuncRec.Application.Contracts;
+using FuncRec.Application.Options;
+using FuncRec.Application.Ports;
 using FuncRec.Application.Services;
 using FuncRec.Host.IntegrationTests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace FuncRec.Host.IntegrationTests;
 
@@ -77,6 +82,55 @@ public sealed class ServingWarmupTests
         }
 
         Assert.Equal(rederived, online.Rederived);
+    }
+
+    [Fact]
+    public async Task The_served_model_serves_while_the_next_one_warms_and_items_met_meanwhile_reach_the_next_one()
+    {
+        using var directory = new TemporaryDirectory("warmup-order");
+        var catalog = TestCatalog.Create(users: 12);
+        string first, second;
+        await using (var publisher = await InProcessHost.StartAsync(directory.Path, HostSettings.Fast(("FuncRec:FineTune:Tolerance", "1"))))
+        {
+            await catalog.PutAllAsync(publisher.Client);
+            await publisher.Client.PostAllAsync(catalog.History(eventsPerUser: 8, seed: 6), perRequest: 24);
+            await publisher.Client.WaitForQueueDrainedAsync();
+            first = (await publisher.Client.FineTuneAsync()).GetProperty("version").GetString()!;
+            await publisher.Client.PostAllAsync(catalog.History(eventsPerUser: 6, seed: 7, eventPrefix: "later"), perRequest: 24);
+            await publisher.Client.WaitForQueueDrainedAsync();
+            second = (await publisher.Client.FineTuneAsync()).GetProperty("version").GetString()!;
+        }
+
+        // A host of the same directory's stores (built, not started), with a warm-up that looks at the host mid-way.
+        await using var app = InProcessHost.Build(directory.Path, HostSettings.Fast());
+        var registry = app.Services.GetRequiredService<IModelRegistry>();
+        var probe = new ProbingWarmup();
+        using var host = new ModelHost(registry, app.Services.GetRequiredService<IItemStore>(), app.Services.GetRequiredService<IOptions<FuncRecOptions>>(), NullLogger<ModelHost>.Instance, TimeProvider.System, [probe]);
+        probe.Host = host;
+        Assert.True(await registry.TryActivateAsync(first, (await registry.GetActiveAsync(CancellationToken.None))?.ETag, CancellationToken.None));
+        await host.RefreshAsync(CancellationToken.None);
+        Assert.True(await registry.TryActivateAsync(second, (await registry.GetActiveAsync(CancellationToken.None))?.ETag, CancellationToken.None));
+        await host.RefreshAsync(CancellationToken.None);
+
+        Assert.Equal([(first, null), (second, first)], probe.Seen);
+        Assert.Equal(second, host.Current!.Version);
+        Assert.True(host.Current.Catalog.Current.IndexOf($"met-while-warming-{second}") >= 0);
+        Assert.True(host.Current.Catalog.Current.IndexOf($"met-while-warming-{first}") >= 0);
+    }
+
+    /// <summary>Records which model was served while each model was warmed, and meets an item meanwhile.</summary>
+    private sealed class ProbingWarmup : IServingModelWarmup
+    {
+        public ModelHost? Host { get; set; }
+
+        public List<(string Warmed, string? Served)> Seen { get; } = [];
+
+        public Task<WarmupResult> WarmAsync(ServingModel model, CancellationToken cancellationToken)
+        {
+            Seen.Add((model.Version, Host!.Current?.Version));
+            Host.EnsureItem($"met-while-warming-{model.Version}", DateTimeOffset.UtcNow);
+            return Task.FromResult(new WarmupResult(0, model.Version, TimeSpan.Zero));
+        }
     }
 
     private static LoggedBatch Batch(string id, params string[] users) => new(id, new AppliedBatch

@@ -214,9 +214,10 @@ public sealed class ServingOptions
 
     /// <summary>
     /// Users a host that warms its models (<c>funcrec serve</c>) recommends for once on each model before it serves:
-    /// the most recently active in the event log's tail, newest first. 0 turns the warm-up off. The default stays
-    /// within the bound of the per-model behaviour rows (20,000 users), so no warmed entry is evicted by another.
+    /// the most recently active in the event log's tail, newest first. 0 turns the warm-up off. At most half the bound
+    /// of the per-model behaviour rows (20,000 users, which start again when full): the warm-up must not fill them, and
+    /// the users it did not warm need room after the swap before the bound clears what it warmed.
     /// </summary>
-    [Range(0, 1_000_000)]
-    public int WarmupUsers { get; set; } = 20_000;
+    [Range(0, 10_000)]
+    public int WarmupUsers { get; set; } = 10_000;
 }

@@ -26,6 +26,10 @@ public sealed class ModelHost : IDisposable
     private readonly Dictionary<string, ItemDocument> _directory = new(StringComparer.Ordinal);
     private readonly Lock _directoryLock = new();
     private ServingModel? _current;
+
+    // A model being warmed before it is swapped in: item changes meanwhile reach it too, and forgotten users leave it.
+    private ServingModel? _warming;
+    private volatile bool _disposed;
     private DateTimeOffset? _itemsSyncedAt;
     private string? _failedVersion;
 
@@ -117,17 +121,21 @@ public sealed class ModelHost : IDisposable
     /// <summary>Adds or changes an item in this instance's catalog at once (other instances see it at their next refresh).</summary>
     public void UpsertItem(ItemDocument item)
     {
+        ServingModel? current, warming;
         lock (_directoryLock)
         {
             _directory[item.Id] = item;
+            (current, warming) = (Current, _warming);
         }
 
-        Current?.Catalog.Upsert(new EntityProfile(item.Id, item.Features));
+        current?.Catalog.Upsert(new EntityProfile(item.Id, item.Features));
+        warming?.Catalog.Upsert(new EntityProfile(item.Id, item.Features));
     }
 
     /// <summary>Makes an item known (met in an event) without replacing features it may already have.</summary>
     public void EnsureItem(string id, DateTimeOffset now)
     {
+        ServingModel? current, warming;
         lock (_directoryLock)
         {
             if (_directory.ContainsKey(id))
@@ -136,13 +144,29 @@ public sealed class ModelHost : IDisposable
             }
 
             _directory[id] = new ItemDocument { Id = id, UpdatedAt = now };
+            (current, warming) = (Current, _warming);
         }
 
-        Current?.Catalog.Upsert(new EntityProfile(id));
+        current?.Catalog.Upsert(new EntityProfile(id));
+        warming?.Catalog.Upsert(new EntityProfile(id));
+    }
+
+    /// <summary>Drops what the served model, and one being warmed, keep for a forgotten user.</summary>
+    public void ForgetUser(string userId)
+    {
+        ServingModel? current, warming;
+        lock (_directoryLock)
+        {
+            (current, warming) = (Current, _warming);
+        }
+
+        current?.Behaviour.Forget(userId);
+        warming?.Behaviour.Forget(userId);
     }
 
     public void Dispose()
     {
+        _disposed = true;
         Swap(null);
         _refreshing.Dispose();
     }
@@ -162,10 +186,37 @@ public sealed class ModelHost : IDisposable
             var model = ModelSerializer.FromBytes(artifacts.Parameters);
             var scorer = new OnnxScorer(artifacts.Onnx, model);
             var catalog = new ItemCatalog(model, new ItemCatalogOptions { CategoryField = "category" });
-            catalog.UpsertMany(ItemDirectory.Values.Select(item => new EntityProfile(item.Id, item.Features)));
-            var next = new ServingModel(artifacts.Manifest, model, scorer, catalog);
-            await WarmAsync(next, cancellationToken);
-            Swap(next);
+            ServingModel next;
+            lock (_directoryLock)
+            {
+                // The catalog's snapshot and the registration as the model being warmed are one step, so every item
+                // change after the snapshot also reaches the new model (UpsertItem, EnsureItem).
+                catalog.UpsertMany(_directory.Values.Select(item => new EntityProfile(item.Id, item.Features)));
+                next = new ServingModel(artifacts.Manifest, model, scorer, catalog);
+                _warming = next;
+            }
+
+            try
+            {
+                await WarmAsync(next, cancellationToken);
+            }
+            finally
+            {
+                lock (_directoryLock)
+                {
+                    _warming = null;
+                    if (_disposed)
+                    {
+                        // The host was disposed during the warm-up: the model is never served.
+                        next.Dispose();
+                    }
+                    else
+                    {
+                        Swap(next);
+                    }
+                }
+            }
+
             _failedVersion = null;
             _logger.LogInformation("Serving model {Version} ({Items} items)", version, catalog.Current.Count);
         }
@@ -188,7 +239,6 @@ public sealed class ModelHost : IDisposable
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                next.Dispose();
                 throw;
             }
             catch (Exception exception)

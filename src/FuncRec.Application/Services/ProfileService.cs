@@ -83,7 +83,7 @@ public sealed class ProfileService(
             if (await users.TryWriteAsync(tombstone, stored.ETag, cancellationToken) is not null)
             {
                 await log.AppendAsync(new AppliedBatch { BatchId = $"forget-{Guid.NewGuid():N}", AppliedAt = now, Events = [], ForgottenUsers = [userId] }, cancellationToken);
-                host.Current?.Behaviour.Forget(userId);
+                host.ForgetUser(userId);
                 logger.LogInformation("Forgot a user; their events leave fine-tuning from now on");
                 return true;
             }
