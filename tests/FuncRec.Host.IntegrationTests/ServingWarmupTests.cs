@@ -125,11 +125,11 @@ public sealed class ServingWarmupTests
 
         public List<(string Warmed, string? Served)> Seen { get; } = [];
 
-        public Task<WarmupResult> WarmAsync(ServingModel model, CancellationToken cancellationToken)
+        public Task WarmAsync(ServingModel model, CancellationToken cancellationToken)
         {
             Seen.Add((model.Version, Host!.Current?.Version));
             Host.EnsureItem($"met-while-warming-{model.Version}", DateTimeOffset.UtcNow);
-            return Task.FromResult(new WarmupResult(0, model.Version, TimeSpan.Zero));
+            return Task.CompletedTask;
         }
     }
 

@@ -237,11 +237,7 @@ public sealed class ModelHost : IDisposable
             {
                 await warmup.WarmAsync(next, cancellationToken);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-            catch (Exception exception)
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 _logger.LogWarning(exception, "Warming model {Version} failed; serving it cold", next.Version);
             }

@@ -189,7 +189,7 @@ public sealed class OnlineLearningService
         // Replay reads item vectors and draws negatives over the catalog, which can grow under one model version.
         var catalogSize = model.Catalog.Current.Count;
         var remembered = _replayed.TryGetValue(user, out var latest) ? latest : null;
-        if ((remembered?.Serves(model.Version, catalogSize, candidate) == true ? remembered : remembered?.Other?.Serves(model.Version, catalogSize, candidate) == true ? remembered.Other : null) is { } match)
+        if (remembered?.For(model.Version, catalogSize, candidate) is { } match)
         {
             return (match.Vector, match.Bias);
         }
@@ -209,7 +209,11 @@ public sealed class OnlineLearningService
     // The version, not the model: an entry lives as long as its document, and must not keep an old model alive.
     private sealed record ReplayedState(string ModelVersion, int CatalogSize, int Candidate, float[] Vector, float Bias, ReplayedState? Other)
     {
-        public bool Serves(string modelVersion, int catalogSize, int candidate)
+        /// <summary>This entry or the other model's one, whichever was re-derived for this version, catalog size and candidate.</summary>
+        public ReplayedState? For(string modelVersion, int catalogSize, int candidate)
+            => Serves(modelVersion, catalogSize, candidate) ? this : Other?.Serves(modelVersion, catalogSize, candidate) == true ? Other : null;
+
+        private bool Serves(string modelVersion, int catalogSize, int candidate)
             => ModelVersion == modelVersion && CatalogSize == catalogSize && Candidate == candidate;
     }
 

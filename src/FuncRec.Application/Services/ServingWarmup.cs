@@ -6,13 +6,10 @@ using Microsoft.Extensions.Options;
 
 namespace FuncRec.Application.Services;
 
-/// <summary>What a warm-up did: the users recommended for, on which model, and how long it took.</summary>
-public sealed record WarmupResult(int Users, string ModelVersion, TimeSpan Elapsed);
-
 /// <summary>Readies a model before <see cref="ModelHost"/> swaps it in; hosts that want it register one.</summary>
 public interface IServingModelWarmup
 {
-    Task<WarmupResult> WarmAsync(ServingModel model, CancellationToken cancellationToken);
+    Task WarmAsync(ServingModel model, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -29,7 +26,7 @@ public sealed class ServingWarmup(IUserStore users, IEventLog log, OnlineLearnin
 {
     private const int RecommendedItems = 10;
 
-    public async Task<WarmupResult> WarmAsync(ServingModel model, CancellationToken cancellationToken)
+    public async Task WarmAsync(ServingModel model, CancellationToken cancellationToken)
     {
         var started = TimeProvider.System.GetTimestamp();
         var limit = options.Value.Serving.WarmupUsers;
@@ -43,9 +40,7 @@ public sealed class ServingWarmup(IUserStore users, IEventLog log, OnlineLearnin
                 RecommendationService.TopK(model, online, user, context: null, RecommendedItems, user?.Recent ?? [], category: null);
             });
 
-        var result = new WarmupResult(recent.Count, model.Version, TimeProvider.System.GetElapsedTime(started));
-        logger.LogInformation("Warmed model {ModelVersion} for {Users} recent users in {ElapsedMs:F0} ms", result.ModelVersion, result.Users, result.Elapsed.TotalMilliseconds);
-        return result;
+        logger.LogInformation("Warmed model {ModelVersion} for {Users} recent users in {ElapsedMs:F0} ms", model.Version, recent.Count, TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
     }
 
     /// <summary>Distinct users of the log's tail, the most recent first, at most <paramref name="limit"/>.</summary>
