@@ -5,8 +5,9 @@ using G = FuncRec.Core.Onnx.OnnxScoringGraph;
 namespace FuncRec.Serving;
 
 /// <summary>
-/// Everything one scoring call needs and can reuse on the next: pinned input and output buffers, the tensors
-/// over them, and an I/O binding that keeps the fixed-shape inputs bound between calls. One caller at a time
+/// Everything one scoring run needs and can reuse on the next: pinned input and output buffers that grow to the
+/// largest batch seen, the catalog's tensors (bound while the snapshot stays the same), and an I/O binding. A run
+/// scores a batch of users; the tensors over the buffers are made per run at its exact shape. One caller at a time
 /// (the scorer pools them); the session itself is shared.
 /// </summary>
 internal sealed class ScoringContext : IDisposable
@@ -15,144 +16,156 @@ internal sealed class ScoringContext : IDisposable
     private readonly int _rank;
     private readonly OrtIoBinding _binding;
     private readonly RunOptions _runOptions = new();
-    private readonly float[] _onlineVector;
-    private readonly float[] _onlineBias = Pinned<float>(1);
     private readonly long[] _topK = Pinned<long>(1);
-    private readonly long[] _noCandidatesBuffer = Pinned<long>(1);
-    private readonly List<OrtValue> _ownedValues = [];
-    private readonly OrtValue _noCandidates;
-    private readonly List<OrtValue> _callValues = [];
+    private readonly OrtValue _topKValue;
 
-    // The user's rows and weights are bound once at a fixed, padded length (unused slots: row 0 with weight 0, which
-    // add nothing), so a call copies into them instead of creating tensors; they grow when a user has more rows.
-    private long[] _rows = [];
-    private float[] _weights = [];
-    private OrtValue? _rowsValue;
-    private OrtValue? _weightsValue;
-    private int _lastUserRows;
+    // Each input stays bound between runs while its buffer and shape stay the same (nearly always: rows are padded to
+    // a power of two, and batches of one size recur), so a run mostly only copies into the buffers.
+    private readonly Dictionary<string, BoundTensor> _bound = [];
 
-    // The top-k outputs are reused while k stays the same (it nearly always does).
-    private OrtValue? _topScoresValue;
-    private OrtValue? _topIndicesValue;
+    private long[] _rows = Pinned<long>(64);
+    private float[] _weights = Pinned<float>(64);
+    private float[] _onlineVectors;
+    private float[] _onlineBiases = Pinned<float>(1);
     private long[] _candidates = Pinned<long>(64);
     private float[] _candidateScores = Pinned<float>(64);
-    private float[] _topScores = [];
-    private long[] _topIndices = [];
+    private float[] _topScores = Pinned<float>(16);
+    private long[] _topIndices = Pinned<long>(16);
 
-    // All zeros between calls: a call marks its exclusions and clears exactly those afterwards.
+    // All zeros between runs: a run marks its exclusions, one catalog-sized row per user, and clears them afterwards.
     private float[] _exclude = Pinned<float>(1);
 
     private ItemCatalogSnapshot? _boundCatalog;
     private OrtValue? _itemVectors;
     private OrtValue? _itemBiases;
-    private OrtValue? _excludeMask;
 
     public ScoringContext(InferenceSession session, int rank)
     {
         _session = session;
         _rank = rank;
-        _onlineVector = Pinned<float>(rank);
+        _onlineVectors = Pinned<float>(rank);
         _binding = session.CreateIoBinding();
-        _binding.BindInput(G.OnlineVector, Own(Tensor(_onlineVector, rank)));
-        _binding.BindInput(G.OnlineBias, Own(Tensor(_onlineBias, 1)));
-        _binding.BindInput(G.TopK, Own(Tensor(_topK, 1)));
-        _noCandidates = Own(Tensor(_noCandidatesBuffer, 0));
+        _topKValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<long>(_topK), [1]);
+        _binding.BindInput(G.TopK, _topKValue);
     }
 
     /// <summary>Raw scores of <paramref name="candidates"/> (validated by the caller) into <paramref name="scores"/>.</summary>
     public void ScoreCandidates(FeatureVector user, ReadOnlySpan<float> onlineVector, float onlineBias, ItemCatalogSnapshot catalog, ReadOnlySpan<int> candidates, Span<float> scores)
     {
-        try
-        {
-            BindUser(user, onlineVector, onlineBias);
-            BindCatalog(catalog);
-            _topK[0] = 0;
+        BindCatalog(catalog);
+        BindUsers([new UserToScore(user, onlineVector.ToArray(), onlineBias)]);
+        BindExclusions(1, catalog.Count);
+        _topK[0] = 0;
 
-            var count = candidates.Length;
-            EnsureCapacity(ref _candidates, count);
-            EnsureCapacity(ref _candidateScores, count);
-            for (var i = 0; i < count; i++)
-            {
-                _candidates[i] = candidates[i];
-            }
-
-            _binding.BindInput(G.Candidates, CallValue(Tensor(_candidates, count)));
-            _binding.ClearBoundOutputs();
-            _binding.BindOutput(G.CandidateScores, CallValue(Tensor(_candidateScores, count)));
-            _session.RunWithBinding(_runOptions, _binding);
-            _candidateScores.AsSpan(0, count).CopyTo(scores);
-        }
-        finally
+        var count = candidates.Length;
+        EnsureCapacity(ref _candidates, count);
+        EnsureCapacity(ref _candidateScores, count);
+        for (var i = 0; i < count; i++)
         {
-            ReleaseCallValues();
+            _candidates[i] = candidates[i];
         }
+
+        BindInput(G.Candidates, _candidates, 1, count);
+        _binding.ClearBoundOutputs();
+        _binding.BindOutput(G.CandidateScores, Output(G.CandidateScores, _candidateScores, 1, count));
+        _session.RunWithBinding(_runOptions, _binding);
+        _candidateScores.AsSpan(0, count).CopyTo(scores);
     }
 
     /// <summary>
-    /// The best <paramref name="k"/> items not excluded (and, with a category, in it), highest raw score first.
-    /// Excluded indices outside the snapshot are ignored. Returns how many were written.
+    /// For each call, the best <paramref name="k"/> items it does not exclude (and, with a category, in it), highest raw
+    /// score first, in one run over the catalog. Excluded indices outside the snapshot are ignored.
     /// </summary>
-    public int TopK(FeatureVector user, ReadOnlySpan<float> onlineVector, float onlineBias, ItemCatalogSnapshot catalog, int k, ReadOnlySpan<int> excluded, string? category, Span<int> indices, Span<float> scores)
+    public ScoredItem[][] TopK(IReadOnlyList<TopKCall> calls, ItemCatalogSnapshot catalog, int k)
     {
-        BindCatalog(catalog);
+        var batch = calls.Count;
         var items = catalog.Count;
-        var mask = _exclude.AsSpan(0, items);
-        var eligible = MarkExclusions(mask, catalog, excluded, category);
+        var results = new ScoredItem[batch][];
+        BindCatalog(catalog);
+        EnsureCapacity(ref _exclude, batch * items);
+        var eligible = new int[batch];
+        var mostEligible = 0;
         try
         {
-            var take = Math.Min(k, eligible);
+            for (var u = 0; u < batch; u++)
+            {
+                eligible[u] = MarkExclusions(_exclude.AsSpan(u * items, items), catalog, calls[u].Excluded, calls[u].Category);
+                mostEligible = Math.Max(mostEligible, eligible[u]);
+            }
+
+            // The graph gives every user the same K, capped as here: the most items any user of the batch has left.
+            var take = Math.Min(k, mostEligible);
             if (take == 0)
             {
-                return 0;
+                Array.Fill(results, []);
+                return results;
             }
 
-            BindUser(user, onlineVector, onlineBias);
-            _topK[0] = take;
-            _binding.BindInput(G.Candidates, _noCandidates);
-            BindTopOutputs(take);
-            _session.RunWithBinding(_runOptions, _binding);
-            for (var i = 0; i < take; i++)
+            var users = new UserToScore[batch];
+            for (var u = 0; u < batch; u++)
             {
-                indices[i] = (int)_topIndices[i];
-                scores[i] = _topScores[i];
+                users[u] = new UserToScore(calls[u].User, calls[u].OnlineVector, calls[u].OnlineBias);
             }
 
-            return take;
+            BindUsers(users);
+            BindExclusions(batch, items);
+            _topK[0] = take;
+            BindInput(G.Candidates, _candidates, batch, 0);
+            EnsureCapacity(ref _topScores, batch * take);
+            EnsureCapacity(ref _topIndices, batch * take);
+            _binding.ClearBoundOutputs();
+            _binding.BindOutput(G.TopScores, Output(G.TopScores, _topScores, batch, take));
+            _binding.BindOutput(G.TopIndices, Output(G.TopIndices, _topIndices, batch, take));
+            _session.RunWithBinding(_runOptions, _binding);
+            for (var u = 0; u < batch; u++)
+            {
+                // A user with fewer items left than K has their excluded items after them, below every real score.
+                var found = Math.Min(take, eligible[u]);
+                var result = new ScoredItem[found];
+                for (var i = 0; i < found; i++)
+                {
+                    var index = (int)_topIndices[(u * take) + i];
+                    result[i] = new ScoredItem(index, catalog.IdAt(index), _topScores[(u * take) + i]);
+                }
+
+                results[u] = result;
+            }
+
+            return results;
         }
         finally
         {
-            if (category is null)
+            for (var u = 0; u < batch; u++)
             {
-                foreach (var index in excluded)
+                var mask = _exclude.AsSpan(u * items, items);
+                if (calls[u].Category is null)
                 {
-                    if ((uint)index < (uint)items)
+                    foreach (var index in calls[u].Excluded)
                     {
-                        mask[index] = 0f;
+                        if ((uint)index < (uint)items)
+                        {
+                            mask[index] = 0f;
+                        }
                     }
                 }
+                else
+                {
+                    mask.Clear();
+                }
             }
-            else
-            {
-                mask.Clear();
-            }
-
-            ReleaseCallValues();
         }
     }
 
     public void Dispose()
     {
-        ReleaseCallValues();
-        UnbindCatalog();
-        _rowsValue?.Dispose();
-        _weightsValue?.Dispose();
-        _topScoresValue?.Dispose();
-        _topIndicesValue?.Dispose();
-        foreach (var value in _ownedValues)
+        foreach (var bound in _bound.Values)
         {
-            value.Dispose();
+            bound.Value.Dispose();
         }
 
+        _bound.Clear();
+        UnbindCatalog();
+        _topKValue.Dispose();
         _binding.Dispose();
         _runOptions.Dispose();
     }
@@ -185,66 +198,93 @@ internal sealed class ScoringContext : IDisposable
         return eligible;
     }
 
-    /// <summary>Copies the user's rows into the int64 buffer the graph reads, and the online state into its bound buffers.</summary>
-    private void BindUser(FeatureVector user, ReadOnlySpan<float> onlineVector, float onlineBias)
+    /// <summary>
+    /// Copies each user's rows into the int64 buffer the graph reads, padded to the batch's longest with row 0 at
+    /// weight 0 (which adds nothing), and the online state into its buffers.
+    /// </summary>
+    private void BindUsers(ReadOnlySpan<UserToScore> users)
     {
-        var rows = user.Rows;
-        var count = rows.Length;
-        if (_rowsValue is null || count > _rows.Length)
+        var batch = users.Length;
+        var longest = 1;
+        foreach (var user in users)
         {
-            _rowsValue?.Dispose();
-            _weightsValue?.Dispose();
-            var capacity = Math.Max(64, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)count));
-            _rows = Pinned<long>(capacity);
-            _weights = Pinned<float>(capacity);
-            _rowsValue = Tensor(_rows, capacity);
-            _weightsValue = Tensor(_weights, capacity);
-            _binding.BindInput(G.UserRows, _rowsValue);
-            _binding.BindInput(G.UserWeights, _weightsValue);
-            _lastUserRows = 0;
+            longest = Math.Max(longest, user.Features.Rows.Length);
         }
 
-        for (var i = 0; i < count; i++)
+        var width = Math.Max(64, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)longest));
+
+        EnsureCapacity(ref _rows, batch * width);
+        EnsureCapacity(ref _weights, batch * width);
+        EnsureCapacity(ref _onlineVectors, batch * _rank);
+        EnsureCapacity(ref _onlineBiases, batch);
+        for (var u = 0; u < batch; u++)
         {
-            _rows[i] = rows[i];
+            var features = users[u].Features;
+            var rows = features.Rows;
+            var rowSlot = _rows.AsSpan(u * width, width);
+            var weightSlot = _weights.AsSpan(u * width, width);
+            for (var i = 0; i < rows.Length; i++)
+            {
+                rowSlot[i] = rows[i];
+            }
+
+            features.Weights.CopyTo(weightSlot);
+            rowSlot[rows.Length..].Clear();
+            weightSlot[rows.Length..].Clear();
+
+            var online = _onlineVectors.AsSpan(u * _rank, _rank);
+            if (users[u].OnlineVector.Length == 0)
+            {
+                online.Clear();
+            }
+            else
+            {
+                users[u].OnlineVector.Span.CopyTo(online);
+            }
+
+            _onlineBiases[u] = users[u].OnlineBias;
         }
 
-        user.Weights.CopyTo(_weights);
-        if (_lastUserRows > count)
-        {
-            // The previous user's extra rows would still count: clear them back to the neutral padding.
-            _rows.AsSpan(count, _lastUserRows - count).Clear();
-            _weights.AsSpan(count, _lastUserRows - count).Clear();
-        }
-
-        _lastUserRows = count;
-        if (onlineVector.IsEmpty)
-        {
-            _onlineVector.AsSpan().Clear();
-        }
-        else
-        {
-            onlineVector.CopyTo(_onlineVector);
-        }
-
-        _onlineBias[0] = onlineBias;
+        BindInput(G.UserRows, _rows, batch, width);
+        BindInput(G.UserWeights, _weights, batch, width);
+        BindInput(G.OnlineVector, _onlineVectors, batch, _rank);
+        BindInput(G.OnlineBias, _onlineBiases, batch, 1);
     }
 
-    private void BindTopOutputs(int take)
+    private void BindExclusions(int batch, int items)
     {
-        if (_topScoresValue is null || _topScores.Length != take)
+        EnsureCapacity(ref _exclude, batch * items);
+        BindInput(G.Exclude, _exclude, batch, items);
+    }
+
+    /// <summary>Binds <paramref name="buffer"/> as a [rows, columns] input, unless it is bound so already.</summary>
+    private void BindInput<T>(string name, T[] buffer, int rows, int columns)
+        where T : unmanaged
+    {
+        if (Reuse(name, buffer, rows, columns) is { } value)
         {
-            _topScoresValue?.Dispose();
-            _topIndicesValue?.Dispose();
-            _topScores = Pinned<float>(take);
-            _topIndices = Pinned<long>(take);
-            _topScoresValue = Tensor(_topScores, take);
-            _topIndicesValue = Tensor(_topIndices, take);
+            _binding.BindInput(name, value);
+        }
+    }
+
+    /// <summary>The [rows, columns] tensor over an output buffer, made again only when the buffer or shape changed.</summary>
+    private OrtValue Output<T>(string name, T[] buffer, int rows, int columns)
+        where T : unmanaged
+        => Reuse(name, buffer, rows, columns) ?? _bound[name].Value;
+
+    /// <summary>A new tensor when the one kept under <paramref name="name"/> has another buffer or shape; null when it can stay.</summary>
+    private OrtValue? Reuse<T>(string name, T[] buffer, int rows, int columns)
+        where T : unmanaged
+    {
+        if (_bound.TryGetValue(name, out var bound) && ReferenceEquals(bound.Buffer, buffer) && bound.Rows == rows && bound.Columns == columns)
+        {
+            return null;
         }
 
-        _binding.ClearBoundOutputs();
-        _binding.BindOutput(G.TopScores, _topScoresValue);
-        _binding.BindOutput(G.TopIndices, _topIndicesValue!);
+        bound.Value?.Dispose();
+        var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<T>(buffer, 0, rows * columns), [rows, columns]);
+        _bound[name] = new BoundTensor(value, buffer, rows, columns);
+        return value;
     }
 
     /// <summary>Binds a snapshot's arrays in place; kept bound while callers use the same snapshot.</summary>
@@ -257,17 +297,10 @@ internal sealed class ScoringContext : IDisposable
 
         UnbindCatalog();
         var items = catalog.Count;
-        if (_exclude.Length < items)
-        {
-            _exclude = Pinned<float>(Math.Max(items, _exclude.Length * 2));
-        }
-
         _itemVectors = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(catalog.Vectors, 0, items * _rank), [items, _rank]);
-        _itemBiases = Tensor(catalog.Biases, items);
-        _excludeMask = Tensor(_exclude, items);
+        _itemBiases = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(catalog.Biases, 0, items), [items]);
         _binding.BindInput(G.ItemVectors, _itemVectors);
         _binding.BindInput(G.ItemBiases, _itemBiases);
-        _binding.BindInput(G.Exclude, _excludeMask);
         _boundCatalog = catalog;
     }
 
@@ -275,37 +308,12 @@ internal sealed class ScoringContext : IDisposable
     {
         _itemVectors?.Dispose();
         _itemBiases?.Dispose();
-        _excludeMask?.Dispose();
-        _itemVectors = _itemBiases = _excludeMask = null;
+        _itemVectors = _itemBiases = null;
         _boundCatalog = null;
     }
 
-    private OrtValue Own(OrtValue value)
-    {
-        _ownedValues.Add(value);
-        return value;
-    }
 
-    private OrtValue CallValue(OrtValue value)
-    {
-        _callValues.Add(value);
-        return value;
-    }
-
-    private void ReleaseCallValues()
-    {
-        foreach (var value in _callValues)
-        {
-            value.Dispose();
-        }
-
-        _callValues.Clear();
-    }
-
-    private static OrtValue Tensor<T>(T[] buffer, int length)
-        where T : unmanaged
-        => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<T>(buffer, 0, length), [length]);
-
+    /// <summary>Grows a pinned buffer; a grown buffer starts all zeros, as the exclusion mask must.</summary>
     private static void EnsureCapacity<T>(ref T[] buffer, int length)
         where T : unmanaged
     {
@@ -315,8 +323,38 @@ internal sealed class ScoringContext : IDisposable
         }
     }
 
-    /// <summary>On the pinned-object heap: ONNX Runtime reads and writes these in place for the context's lifetime.</summary>
+    /// <summary>On the pinned-object heap: ONNX Runtime reads and writes these in place during a run.</summary>
     private static T[] Pinned<T>(int length)
         where T : unmanaged
         => GC.AllocateArray<T>(Math.Max(length, 1), pinned: true);
+
+    private readonly record struct UserToScore(FeatureVector Features, ReadOnlyMemory<float> OnlineVector, float OnlineBias);
+
+    private readonly record struct BoundTensor(OrtValue Value, Array Buffer, int Rows, int Columns);
+}
+
+/// <summary>One user's top-k request, as the scorer queues it to run in a batch with others.</summary>
+internal sealed class TopKCall(FeatureVector user, ReadOnlyMemory<float> onlineVector, float onlineBias, ItemCatalogSnapshot catalog, int k, int[] excluded, string? category)
+{
+    private readonly TaskCompletionSource<ScoredItem[]> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public FeatureVector User => user;
+
+    public ReadOnlyMemory<float> OnlineVector => onlineVector;
+
+    public float OnlineBias => onlineBias;
+
+    public ItemCatalogSnapshot Catalog => catalog;
+
+    public int K => k;
+
+    public int[] Excluded => excluded;
+
+    public string? Category => category;
+
+    public Task<ScoredItem[]> Task => _completion.Task;
+
+    public void Complete(ScoredItem[] result) => _completion.TrySetResult(result);
+
+    public void Fail(Exception exception) => _completion.TrySetException(exception);
 }

@@ -146,6 +146,27 @@ public sealed class ModelVersionTests : IAsyncLifetime
         Assert.Equal(second, next.Model!.Version);
     }
 
+    [Fact]
+    public async Task AVersionWhoseOnnxFileThisBuildCannotServeIsServedFromAFreshExportOfItsParameters()
+    {
+        // A model published by an older build has a scoring graph of an older format: its parameters are what the
+        // graph was made from, so the host serves a fresh export of them instead of refusing the version.
+        await PostAndApplyAsync(_catalog.History(eventsPerUser: 8, seed: 7, eventPrefix: "format"), perRequest: 48);
+        var published = (await Client.FineTuneAsync()).GetProperty("version").GetString()!;
+        var registry = _host.Get<IModelRegistry>();
+        var artifacts = (await registry.LoadAsync(published, CancellationToken.None))!;
+        const string older = "v-older-graph-format";
+        await registry.PublishAsync(new ModelArtifacts(artifacts.Manifest with { Version = older }, artifacts.Parameters, [0x08, 0x01, 0x12, 0x00]), CancellationToken.None);
+
+        var activated = await Client.PostAsync($"api/models/{older}/activate", null);
+
+        Assert.Equal(HttpStatusCode.OK, activated.StatusCode);
+        Assert.Equal(older, _host.Get<ModelHost>().Current!.Version);
+        var recommendation = await Client.RecommendAsync(Roller);
+        Assert.Equal(older, recommendation.GetProperty("modelVersion").GetString());
+        Assert.Equal(10, recommendation.GetProperty("items").GetArrayLength());
+    }
+
     /// <summary>Posts one more event for the user and checks the stored state belongs to <paramref name="version"/> and was replayed by the rule.</summary>
     private async Task<long> AssertNextEventReplaysOntoAsync(string version, ModelManifest manifest, int eventNumber)
     {

@@ -47,19 +47,19 @@ public sealed class OnnxModelExporterTests
 
         using var session = new InferenceSession(world.Export());
 
-        AssertTensor(session.InputMetadata[G.UserRows], typeof(long), -1);
-        AssertTensor(session.InputMetadata[G.UserWeights], typeof(float), -1);
-        AssertTensor(session.InputMetadata[G.OnlineVector], typeof(float), 12);
-        AssertTensor(session.InputMetadata[G.OnlineBias], typeof(float), 1);
+        AssertTensor(session.InputMetadata[G.UserRows], typeof(long), -1, -1);
+        AssertTensor(session.InputMetadata[G.UserWeights], typeof(float), -1, -1);
+        AssertTensor(session.InputMetadata[G.OnlineVector], typeof(float), -1, 12);
+        AssertTensor(session.InputMetadata[G.OnlineBias], typeof(float), -1, 1);
         AssertTensor(session.InputMetadata[G.ItemVectors], typeof(float), -1, 12);
         AssertTensor(session.InputMetadata[G.ItemBiases], typeof(float), -1);
-        AssertTensor(session.InputMetadata[G.Candidates], typeof(long), -1);
-        AssertTensor(session.InputMetadata[G.Exclude], typeof(float), -1);
+        AssertTensor(session.InputMetadata[G.Candidates], typeof(long), -1, -1);
+        AssertTensor(session.InputMetadata[G.Exclude], typeof(float), -1, -1);
         AssertTensor(session.InputMetadata[G.TopK], typeof(long), 1);
         Assert.Equal(9, session.InputMetadata.Count);
-        AssertTensor(session.OutputMetadata[G.CandidateScores], typeof(float), -1);
-        AssertTensor(session.OutputMetadata[G.TopScores], typeof(float), -1);
-        AssertTensor(session.OutputMetadata[G.TopIndices], typeof(long), -1);
+        AssertTensor(session.OutputMetadata[G.CandidateScores], typeof(float), -1, -1);
+        AssertTensor(session.OutputMetadata[G.TopScores], typeof(float), -1, -1);
+        AssertTensor(session.OutputMetadata[G.TopIndices], typeof(long), -1, -1);
         Assert.Equal(3, session.OutputMetadata.Count);
     }
 
@@ -71,14 +71,37 @@ public sealed class OnnxModelExporterTests
         using var session = new InferenceSession(world.Export());
         float[] exclude = [0, 1, 0, 0, 1, 0, 0, 1, 0, 0];
 
-        using var outputs = Run(session, catalog, exclude, topK: 100, candidates: [3, 9, 3]);
+        using var outputs = Run(session, catalog, [exclude], topK: 100, candidates: [3, 9, 3]);
 
         var candidateScores = outputs[0].GetTensorDataAsSpan<float>().ToArray();
         var topIndices = outputs[2].GetTensorDataAsSpan<long>().ToArray();
         var reference = world.ReferenceScores(new FeatureVector(), [], 0f, world.Items.Profiles);
-        Assert.Equal(7, topIndices.Length);
+        Assert.Equal([1, 7], outputs[2].GetTensorTypeAndShape().Shape);
         Assert.DoesNotContain(topIndices, index => exclude[index] == 1f);
         Assert.Equal([reference[3], reference[9], reference[3]], candidateScores, (a, b) => Math.Abs(a - b) <= 1e-4f);
+    }
+
+    [Fact]
+    public void In_a_batch_every_user_gets_k_capped_at_the_most_items_any_user_has_left_with_their_excluded_items_last()
+    {
+        var world = RandomWorld.Create(37, 8, items: 10, interactions: 300);
+        var catalog = world.BuildCatalog().Current;
+        using var session = new InferenceSession(world.Export());
+        float[] fewExcluded = [0, 1, 0, 0, 0, 0, 0, 0, 0, 0];
+        float[] mostExcluded = [1, 1, 1, 0, 1, 1, 1, 1, 0, 1];
+
+        using var outputs = Run(session, catalog, [fewExcluded, mostExcluded], topK: 100, candidates: [3, 9, 3]);
+
+        var topScores = outputs[1].GetTensorDataAsSpan<float>().ToArray();
+        var topIndices = outputs[2].GetTensorDataAsSpan<long>().ToArray();
+        Assert.Equal([2, 9], outputs[2].GetTensorTypeAndShape().Shape);
+        Assert.Equal([2, 3], outputs[0].GetTensorTypeAndShape().Shape);
+        Assert.DoesNotContain(topIndices[..9], index => fewExcluded[index] == 1f);
+
+        // The second user has two items left: those come first, then their excluded ones far below any real score.
+        Assert.Equal([3L, 8L], topIndices[9..11].Order());
+        Assert.All(topScores[11..], score => Assert.True(score < float.MinValue / 2));
+        Assert.Equal(topScores[..9].OrderDescending(), topScores[..9]);
     }
 
     [Fact]
@@ -126,19 +149,21 @@ public sealed class OnnxModelExporterTests
         Assert.Equal(dimensions, metadata.Dimensions);
     }
 
-    private static IDisposableReadOnlyCollection<OrtValue> Run(InferenceSession session, ItemCatalogSnapshot catalog, float[] exclude, long topK, long[] candidates)
+    /// <summary>Runs the raw graph for users without feature rows or online state, one per exclusion row, each given the same candidates.</summary>
+    private static IDisposableReadOnlyCollection<OrtValue> Run(InferenceSession session, ItemCatalogSnapshot catalog, float[][] exclude, long topK, long[] candidates)
     {
         var rank = catalog.Rank;
+        var users = exclude.Length;
         var vectors = Enumerable.Range(0, catalog.Count).SelectMany(i => catalog.VectorOf(i).ToArray()).ToArray();
         var biases = Enumerable.Range(0, catalog.Count).Select(catalog.BiasOf).ToArray();
-        using var userRows = OrtValue.CreateTensorValueFromMemory(Array.Empty<long>(), [0]);
-        using var userWeights = OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), [0]);
-        using var onlineVector = OrtValue.CreateTensorValueFromMemory(new float[rank], [rank]);
-        using var onlineBias = OrtValue.CreateTensorValueFromMemory(new float[1], [1]);
+        using var userRows = OrtValue.CreateTensorValueFromMemory(new long[users], [users, 1]);
+        using var userWeights = OrtValue.CreateTensorValueFromMemory(new float[users], [users, 1]);
+        using var onlineVector = OrtValue.CreateTensorValueFromMemory(new float[users * rank], [users, rank]);
+        using var onlineBias = OrtValue.CreateTensorValueFromMemory(new float[users], [users, 1]);
         using var itemVectors = OrtValue.CreateTensorValueFromMemory(vectors, [catalog.Count, rank]);
         using var itemBiases = OrtValue.CreateTensorValueFromMemory(biases, [catalog.Count]);
-        using var candidateValue = OrtValue.CreateTensorValueFromMemory(candidates, [candidates.Length]);
-        using var excludeValue = OrtValue.CreateTensorValueFromMemory(exclude, [exclude.Length]);
+        using var candidateValue = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(candidates, users).SelectMany(c => c).ToArray(), [users, candidates.Length]);
+        using var excludeValue = OrtValue.CreateTensorValueFromMemory(exclude.SelectMany(row => row).ToArray(), [users, catalog.Count]);
         using var topKValue = OrtValue.CreateTensorValueFromMemory(new[] { topK }, [1]);
         using var runOptions = new RunOptions();
         return session.Run(

@@ -222,6 +222,83 @@ public sealed class OnnxScorerTests
     }
 
     [Fact]
+    public async Task Async_calls_that_meet_are_scored_in_shared_runs_with_each_users_own_result()
+    {
+        var world = RandomWorld.Create(13, 16, items: 2000);
+        var catalog = world.BuildCatalog().Current;
+        using var scorer = new OnnxScorer(world.Export(), world.Model, new OnnxScorerOptions { ConcurrentRuns = 1, MaxBatchSize = 8 });
+        var requests = Enumerable.Range(0, 48).Select(i => (
+            User: world.RandomRequestUser(),
+            Online: world.RandomOnlineVector(),
+            Excluded: i == 7 ? Enumerable.Range(3, catalog.Count - 3).ToArray() : Enumerable.Range(0, world.Next(30)).Select(_ => world.Next(catalog.Count)).ToArray(),
+            K: i % 3 == 0 ? 5 : 10)).ToArray();
+        var expected = requests.Select(r => scorer.TopK(r.User, r.Online, 0.1f, catalog, r.K, r.Excluded)).ToArray();
+
+        Task<ScoredItem[]>[] calls;
+        using (scorer.HoldRuns())
+        {
+            calls = requests.Select(r => scorer.TopKAsync(r.User, r.Online, 0.1f, catalog, r.K, r.Excluded)).ToArray();
+            Assert.DoesNotContain(calls, call => call.IsCompleted);
+        }
+
+        var results = await Task.WhenAll(calls);
+
+        Assert.Equal([0, 1, 2], results[7].Select(item => item.Index).Order());
+        for (var i = 0; i < requests.Length; i++)
+        {
+            // A batched run may sum in another order than a run of one: the same items, scores equal to rounding.
+            Assert.Equal(expected[i].Select(item => item.Index), results[i].Select(item => item.Index));
+            Assert.Equal(expected[i].Select(item => item.Score), results[i].Select(item => item.Score), (a, b) => Math.Abs(a - b) <= 1e-4f * Math.Max(1f, Math.Abs(a)));
+        }
+
+        // 16 calls with k = 5 and 32 with k = 10, in batches of at most 8 of the same k.
+        Assert.Equal(requests.Length, scorer.BatchedCalls);
+        Assert.Equal(6, scorer.BatchedRuns);
+    }
+
+    [Fact]
+    public async Task Concurrent_async_and_direct_calls_get_the_same_results()
+    {
+        var world = RandomWorld.Create(15, 16, items: 1000);
+        var catalog = world.BuildCatalog().Current;
+        using var scorer = new OnnxScorer(world.Export(), world.Model, new OnnxScorerOptions { MaxBatchSize = 4 });
+        var requests = Enumerable.Range(0, 32).Select(i => (
+            User: world.RandomRequestUser(),
+            Online: world.RandomOnlineVector(),
+            Excluded: Enumerable.Range(0, world.Next(30)).Select(_ => world.Next(catalog.Count)).ToArray())).ToArray();
+        var expected = requests.Select(r => scorer.TopK(r.User, r.Online, 0.1f, catalog, 10, r.Excluded)).ToArray();
+
+        var mismatches = 0;
+        await Parallel.ForAsync(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (round, _) =>
+        {
+            var results = await Task.WhenAll(requests.Select(r => scorer.TopKAsync(r.User, r.Online, 0.1f, catalog, 10, r.Excluded)));
+            for (var i = 0; i < requests.Length; i++)
+            {
+                if (!results[i].Select(item => item.Index).SequenceEqual(expected[i].Select(item => item.Index)))
+                {
+                    Interlocked.Increment(ref mismatches);
+                }
+            }
+        });
+
+        Assert.Equal(0, mismatches);
+        Assert.Equal(8 * requests.Length, scorer.BatchedCalls);
+    }
+
+    [Fact]
+    public async Task An_async_call_on_a_disposed_scorer_fails_and_a_call_for_nothing_answers_empty()
+    {
+        var world = RandomWorld.Create(14, 8, items: 50);
+        var catalog = world.BuildCatalog().Current;
+        var scorer = new OnnxScorer(world.Export(), world.Model);
+
+        Assert.Empty(await scorer.TopKAsync(world.RandomRequestUser(), ReadOnlyMemory<float>.Empty, 0f, catalog, 0));
+        scorer.Dispose();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => scorer.TopKAsync(world.RandomRequestUser(), ReadOnlyMemory<float>.Empty, 0f, catalog, 5));
+    }
+
+    [Fact]
     public void A_model_with_another_schema_is_refused()
     {
         var exported = RandomWorld.Create(11, 16).Export();

@@ -2,6 +2,8 @@ using FuncRec.Application.Contracts;
 using FuncRec.Application.Options;
 using FuncRec.Application.Ports;
 using FuncRec.Core.Features;
+using FuncRec.Core.Model;
+using FuncRec.Core.Onnx;
 using FuncRec.Core.Persistence;
 using FuncRec.Serving;
 using Microsoft.Extensions.Logging;
@@ -171,6 +173,25 @@ public sealed class ModelHost : IDisposable
         _refreshing.Dispose();
     }
 
+    /// <summary>
+    /// The scorer for a model's ONNX file. A file this build cannot serve as it is (a model published before the
+    /// scoring graph's format changed) is exported again from the model's parameters, which is what the published
+    /// graph was made from: an older deployment's models keep serving and can still be rolled back to.
+    /// </summary>
+    private OnnxScorer CreateScorer(string version, byte[] onnx, RecommenderModel model)
+    {
+        try
+        {
+            return new OnnxScorer(onnx, model);
+        }
+        catch (IncompatibleOnnxModelException exception)
+        {
+            var scorer = new OnnxScorer(OnnxModelExporter.Export(model, version), model);
+            _logger.LogWarning("Model {Version}'s ONNX file cannot be served as it is ({Reason}); serving a fresh export of its parameters", version, exception.Message);
+            return scorer;
+        }
+    }
+
     private async Task LoadAsync(string version, CancellationToken cancellationToken)
     {
         var artifacts = await _registry.LoadAsync(version, cancellationToken);
@@ -184,7 +205,7 @@ public sealed class ModelHost : IDisposable
         try
         {
             var model = ModelSerializer.FromBytes(artifacts.Parameters);
-            var scorer = new OnnxScorer(artifacts.Onnx, model);
+            var scorer = CreateScorer(version, artifacts.Onnx, model);
             var catalog = new ItemCatalog(model, new ItemCatalogOptions { CategoryField = "category" });
             ServingModel next;
             lock (_directoryLock)

@@ -51,13 +51,17 @@ public sealed class RecommendationService(
             return new RecommendationResult(userId, null, "popularity", top.Select(t => new ScoredItemResult(t.ItemId, t.Count)).ToArray());
         }
 
-        var items = TopK(model, online, user, context, k, seen, category);
+        var items = await TopKAsync(model, online, user, context, k, seen, category);
         var strategy = user is null ? "cold-start" : "model";
         return new RecommendationResult(userId, model.Version, strategy, items.Select(i => new ScoredItemResult(i.Id, model.Model.Clip(i.Score))).ToArray());
     }
 
-    /// <summary>The model's top-k for a user (null: cold start), leaving out <paramref name="seen"/>; also what <see cref="ServingWarmup"/> runs on a model before it serves.</summary>
-    internal static IReadOnlyList<ScoredItem> TopK(ServingModel model, OnlineLearningService online, UserDocument? user, IReadOnlyDictionary<string, string>? context, int k, IReadOnlyList<RecentInteraction> seen, string? category)
+    /// <summary>
+    /// The model's top-k for a user (null: cold start), leaving out <paramref name="seen"/>; also what
+    /// <see cref="ServingWarmup"/> runs on a model before it serves. Concurrent calls are scored in shared runs
+    /// (<see cref="OnnxScorer.TopKAsync"/>).
+    /// </summary>
+    internal static Task<ScoredItem[]> TopKAsync(ServingModel model, OnlineLearningService online, UserDocument? user, IReadOnlyDictionary<string, string>? context, int k, IReadOnlyList<RecentInteraction> seen, string? category)
     {
         var catalog = model.Catalog.Current;
         var features = new FeatureVector();
@@ -65,7 +69,7 @@ public sealed class RecommendationService(
         var (vector, bias) = online.ServedFor(model, user);
 
         // Indices of the seen items the catalog knows (a repeated one is marked once by the scorer).
-        Span<int> excluded = seen.Count <= 256 ? stackalloc int[seen.Count] : new int[seen.Count];
+        var excluded = new int[seen.Count];
         var excludedCount = 0;
         foreach (var interaction in seen)
         {
@@ -76,7 +80,7 @@ public sealed class RecommendationService(
             }
         }
 
-        return model.Scorer.TopK(features, vector, bias, catalog, k, excluded[..excludedCount], category);
+        return model.Scorer.TopKAsync(features, vector, bias, catalog, k, excludedCount == excluded.Length ? excluded : excluded[..excludedCount], category);
     }
 
     public async Task<ScoreResult> ScoreAsync(string userId, IReadOnlyList<string> itemIds, IReadOnlyDictionary<string, string>? context, CancellationToken cancellationToken)

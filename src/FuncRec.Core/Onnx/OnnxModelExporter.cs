@@ -11,9 +11,10 @@ namespace FuncRec.Core.Onnx;
 /// Writes a fitted <see cref="RecommenderModel"/> as a self-contained ONNX graph that computes the score
 /// itself (see <see cref="OnnxScoringGraph"/> for the contract):
 /// <code>
-/// p   = Σ_f x_f E_u[f] + online_vector          b_u = Σ_f x_f β_u[f] + online_bias
-/// candidate_scores[j] = μ + b_u + item_biases[c_j] + item_vectors[c_j] · p
-/// top_scores, top_indices = TopK over all items not excluded of μ + b_u + item_biases + item_vectors · p
+/// for each user u of the batch:
+/// p_u = Σ_f x_uf E_u[f] + online_vector[u]          b_u = Σ_f x_uf β_u[f] + online_bias[u]
+/// candidate_scores[u, j] = μ + b_u + item_biases[c_uj] + item_vectors[c_uj] · p_u
+/// top_scores[u], top_indices[u] = TopK over all items not excluded for u of μ + b_u + item_biases + item_vectors · p_u
 /// </code>
 /// Only the user side is baked in: the catalog's item vectors and biases are inputs the scorer maintains.
 /// Scores are raw (not clipped to the rating range): callers clip, e.g. with <see cref="RecommenderModel.Clip"/>.
@@ -85,14 +86,16 @@ public static class OnnxModelExporter
         var rows = model.UserTable.Rows;
         var g = new OnnxGraphBuilder("funcrec_scorer");
 
-        g.Input(G.UserRows, DataType.Int64, "n");
-        g.Input(G.UserWeights, DataType.Float, "n");
-        g.Input(G.OnlineVector, DataType.Float, rank);
-        g.Input(G.OnlineBias, DataType.Float, 1);
+        // Every user-side input has a leading batch dimension b: one run scores several users against the catalog,
+        // which reads the item vectors once for all of them.
+        g.Input(G.UserRows, DataType.Int64, "b", "n");
+        g.Input(G.UserWeights, DataType.Float, "b", "n");
+        g.Input(G.OnlineVector, DataType.Float, "b", rank);
+        g.Input(G.OnlineBias, DataType.Float, "b", 1);
         g.Input(G.ItemVectors, DataType.Float, "m", rank);
         g.Input(G.ItemBiases, DataType.Float, "m");
-        g.Input(G.Candidates, DataType.Int64, "c");
-        g.Input(G.Exclude, DataType.Float, "m");
+        g.Input(G.Candidates, DataType.Int64, "b", "c");
+        g.Input(G.Exclude, DataType.Float, "b", "m");
         g.Input(G.TopK, DataType.Int64, 1);
 
         // A model whose user side has no rows still gets one zero row, so the masked gather below stays in
@@ -106,11 +109,12 @@ public static class OnnxModelExporter
         g.Initializer("zero_count", [0L], 1);
         g.Initializer("zero_weight", [0f]);
         g.Initializer("minus_largest", [-float.MaxValue]);
-        g.Initializer("axis_0", [0L], 1);
+        g.Initializer("axis_1", [1L], 1);
+        g.Initializer("axis_2", [2L], 1);
+        g.Initializer("vector_shape", [-1L, rank], 2);
         g.Initializer("column_shape", [-1L, 1L], 2);
-        g.Initializer("flat_shape", [-1L], 1);
-        g.Initializer("no_scores", ReadOnlySpan<float>.Empty, 0);
-        g.Initializer("no_indices", ReadOnlySpan<long>.Empty, 0);
+        g.Initializer("no_scores", ReadOnlySpan<float>.Empty, 0, 0);
+        g.Initializer("no_indices", ReadOnlySpan<long>.Empty, 0, 0);
 
         // Rows outside [0, rows) are features the exported table does not have (the space grew after export, or
         // a caller's mistake): like the C# model, they count for nothing, instead of failing or wrapping around.
@@ -120,57 +124,59 @@ public static class OnnxModelExporter
         g.Node("Where", "safe_rows", "row_known", G.UserRows, "zero_index");
         g.Node("Where", "safe_weights", "row_known", G.UserWeights, "zero_weight");
 
-        // p = wᵀ E_u[rows] + online vector, as a column [k, 1]; offset = μ + wᵀ β_u[rows] + online bias, as [1, 1].
-        // Matrix–vector products are written with a [k, 1] column rather than a 1-D vector: ONNX Runtime 1.31
-        // runs MatMul with a 1-D right operand ~90× slower (3.4 ms instead of 39 µs for 10,000 × 32).
+        // Per user: p = wᵀ E_u[rows] + online vector, as rows of [b, k]; offset = μ + wᵀ β_u[rows] + online bias, as [b, 1].
         g.Node("Gather", [UserTable, "safe_rows"], ["row_vectors"], OnnxGraphBuilder.Attribute("axis", 0));
         g.Node("Gather", [UserBiases, "safe_rows"], ["row_biases"], OnnxGraphBuilder.Attribute("axis", 0));
-        g.Node("Unsqueeze", "weight_row", "safe_weights", "axis_0");
-        g.Node("MatMul", "feature_vector", "weight_row", "row_vectors");
-        g.Node("Add", "user_vector_row", "feature_vector", G.OnlineVector);
-        g.Node("Reshape", "user_vector", "user_vector_row", "column_shape");
-        g.Node("MatMul", "feature_bias", "weight_row", "row_biases");
-        g.Node("Add", "user_bias", "feature_bias", G.OnlineBias);
-        g.Node("Add", "score_offset", "user_bias", GlobalMean);
+        g.Node("Unsqueeze", "weight_rows", "safe_weights", "axis_1");
+        g.Node("MatMul", "feature_vectors", "weight_rows", "row_vectors");
+        g.Node("Reshape", "feature_vector_rows", "feature_vectors", "vector_shape");
+        g.Node("Add", "user_vectors", "feature_vector_rows", G.OnlineVector);
+        g.Node("MatMul", "feature_biases", "weight_rows", "row_biases");
+        g.Node("Reshape", "feature_bias_column", "feature_biases", "column_shape");
+        g.Node("Add", "user_bias_column", "feature_bias_column", G.OnlineBias);
+        g.Node("Add", "score_offsets", "user_bias_column", GlobalMean);
 
         // Candidates are scored from their gathered rows only, so scoring a few items costs little at any catalog size.
         g.Node("Gather", [G.ItemVectors, G.Candidates], ["candidate_vectors"], OnnxGraphBuilder.Attribute("axis", 0));
         g.Node("Gather", [G.ItemBiases, G.Candidates], ["candidate_biases"], OnnxGraphBuilder.Attribute("axis", 0));
-        g.Node("MatMul", "candidate_dots", "candidate_vectors", "user_vector");
-        g.Node("Add", "candidate_shifted", "candidate_dots", "score_offset");
-        g.Node("Reshape", "candidate_flat", "candidate_shifted", "flat_shape");
-        g.Node("Add", G.CandidateScores, "candidate_flat", "candidate_biases");
+        g.Node("Unsqueeze", "user_columns", "user_vectors", "axis_2");
+        g.Node("MatMul", "candidate_dots", "candidate_vectors", "user_columns");
+        g.Node("Squeeze", "candidate_dot_rows", "candidate_dots", "axis_2");
+        g.Node("Add", "candidate_shifted", "candidate_dot_rows", "score_offsets");
+        g.Node("Add", G.CandidateScores, "candidate_shifted", "candidate_biases");
 
         // Top-k over the whole catalog, only when asked for (top_k > 0): ONNX Runtime runs every node of a graph
         // whatever outputs are requested, and the catalog pass is most of the cost, so candidate-only calls skip it.
         g.Node("Greater", "wants_top", G.TopK, "zero_count");
         g.Node("If", ["wants_top"], [G.TopScores, G.TopIndices], OnnxGraphBuilder.Attribute("then_branch", RankCatalog()), OnnxGraphBuilder.Attribute("else_branch", RankNothing()));
 
-        g.Output(G.CandidateScores, DataType.Float, "c");
-        g.Output(G.TopScores, DataType.Float, "K");
-        g.Output(G.TopIndices, DataType.Int64, "K");
+        g.Output(G.CandidateScores, DataType.Float, "b", "c");
+        g.Output(G.TopScores, DataType.Float, "b", "K");
+        g.Output(G.TopIndices, DataType.Int64, "b", "K");
         return g.Graph;
     }
 
     /// <summary>
-    /// The catalog's scores and their top K. An excluded item's score is pushed down by the largest float (a
-    /// multiply-add: cheaper than a compare-and-select over the catalog) and K is capped at the number of items
-    /// left, so an excluded item is never returned and a top_k larger than the catalog is not an error.
+    /// Each user's catalog scores and their top K. An excluded item's score is pushed down by the largest float (a
+    /// multiply-add: cheaper than a compare-and-select over the catalog), and K is capped at the most items any
+    /// user of the batch has left, so a top_k larger than the catalog is not an error. A user with fewer items left
+    /// than K gets their excluded items last, below every real score; the scorer reads only as many as they have left.
     /// </summary>
     private static GraphProto RankCatalog()
     {
         var g = new OnnxGraphBuilder("rank_catalog");
-        g.Node("MatMul", "catalog_dots", G.ItemVectors, "user_vector");
-        g.Node("Add", "catalog_shifted", "catalog_dots", "score_offset");
-        g.Node("Reshape", "catalog_flat", "catalog_shifted", "flat_shape");
-        g.Node("Add", "catalog_scores", "catalog_flat", G.ItemBiases);
+
+        // Gemm with the item matrix transposed: [b, k] × [k, m], the item biases added as its C term.
+        g.Node("Gemm", ["user_vectors", G.ItemVectors, G.ItemBiases], ["catalog_biased"], OnnxGraphBuilder.Attribute("transB", 1));
+        g.Node("Add", "catalog_scores", "catalog_biased", "score_offsets");
         g.Node("Mul", "exclusion_penalty", G.Exclude, "minus_largest");
         g.Node("Add", "eligible_scores", "catalog_scores", "exclusion_penalty");
-        g.Node("ReduceSum", [G.Exclude], ["excluded_total"], OnnxGraphBuilder.Attribute("keepdims", 1));
-        g.Node("Cast", ["excluded_total"], ["excluded_count"], OnnxGraphBuilder.Attribute("to", (long)DataType.Int64));
+        g.Node("ReduceSum", [G.Exclude, "axis_1"], ["excluded_per_user"], OnnxGraphBuilder.Attribute("keepdims", 0));
+        g.Node("ReduceMin", ["excluded_per_user"], ["fewest_excluded"], OnnxGraphBuilder.Attribute("keepdims", 1));
+        g.Node("Cast", ["fewest_excluded"], ["fewest_excluded_count"], OnnxGraphBuilder.Attribute("to", (long)DataType.Int64));
         g.Node("Shape", "catalog_size", G.ItemBiases);
-        g.Node("Sub", "eligible_count", "catalog_size", "excluded_count");
-        g.Node("Min", "k", G.TopK, "eligible_count");
+        g.Node("Sub", "most_eligible", "catalog_size", "fewest_excluded_count");
+        g.Node("Min", "k", G.TopK, "most_eligible");
         g.Node(
             "TopK",
             ["eligible_scores", "k"],
@@ -178,8 +184,8 @@ public static class OnnxModelExporter
             OnnxGraphBuilder.Attribute("axis", -1),
             OnnxGraphBuilder.Attribute("largest", 1),
             OnnxGraphBuilder.Attribute("sorted", 1));
-        g.Output("ranked_scores", DataType.Float, "K");
-        g.Output("ranked_indices", DataType.Int64, "K");
+        g.Output("ranked_scores", DataType.Float, "b", "K");
+        g.Output("ranked_indices", DataType.Int64, "b", "K");
         return g.Graph;
     }
 
@@ -189,8 +195,8 @@ public static class OnnxModelExporter
         var g = new OnnxGraphBuilder("rank_nothing");
         g.Node("Identity", "unranked_scores", "no_scores");
         g.Node("Identity", "unranked_indices", "no_indices");
-        g.Output("unranked_scores", DataType.Float, 0);
-        g.Output("unranked_indices", DataType.Int64, 0);
+        g.Output("unranked_scores", DataType.Float, 0, 0);
+        g.Output("unranked_indices", DataType.Int64, 0, 0);
         return g.Graph;
     }
 }

@@ -4,12 +4,13 @@ namespace FuncRec.Core.Onnx;
 /// The contract between <see cref="OnnxModelExporter"/> and the scorers that run its output: tensor names,
 /// metadata keys and versions. The user's table is baked into the graph; the item side (vectors and biases of
 /// the whole catalog) is a runtime input, so items added after export are scorable at once, and the user's
-/// online state is an input too, so online updates apply without rebuilding the session.
+/// online state is an input too, so online updates apply without rebuilding the session. User-side tensors have a
+/// leading batch dimension b: one run scores b users (format 2; format 1 scored one user per run).
 /// </summary>
 public static class OnnxScoringGraph
 {
     /// <summary>Version of this contract (names, shapes, semantics); a scorer refuses other versions.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     /// <summary>ONNX IR version written (IR 8 = ONNX 1.10+, read by every supported ONNX Runtime).</summary>
     public const long IrVersion = 8;
@@ -17,16 +18,16 @@ public static class OnnxScoringGraph
     /// <summary>Default-domain operator set the nodes are bound to.</summary>
     public const long OpsetVersion = 17;
 
-    /// <summary>int64[n]: the user's encoded feature rows; rows outside the exported table contribute nothing.</summary>
+    /// <summary>int64[b, n]: each user's encoded feature rows (padded with row 0 at weight 0); rows outside the exported table contribute nothing.</summary>
     public const string UserRows = "user_rows";
 
-    /// <summary>float[n]: the weight of each row.</summary>
+    /// <summary>float[b, n]: the weight of each row.</summary>
     public const string UserWeights = "user_weights";
 
-    /// <summary>float[k]: the user's online vector, added to the feature sum.</summary>
+    /// <summary>float[b, k]: each user's online vector, added to the feature sum.</summary>
     public const string OnlineVector = "online_vector";
 
-    /// <summary>float[1]: the user's online bias, added to the feature bias.</summary>
+    /// <summary>float[b, 1]: each user's online bias, added to the feature bias.</summary>
     public const string OnlineBias = "online_bias";
 
     /// <summary>float[m, k]: the vector of every catalog item.</summary>
@@ -35,22 +36,25 @@ public static class OnnxScoringGraph
     /// <summary>float[m]: the bias of every catalog item.</summary>
     public const string ItemBiases = "item_biases";
 
-    /// <summary>int64[c]: catalog indices to score (each in [0, m)).</summary>
+    /// <summary>int64[b, c]: catalog indices to score for each user (each in [0, m)).</summary>
     public const string Candidates = "candidates";
 
-    /// <summary>float[m]: exactly 1 where an item must not be recommended, 0 elsewhere (the graph counts the ones).</summary>
+    /// <summary>float[b, m]: exactly 1 where an item must not be recommended to that user, 0 elsewhere (the graph counts the ones).</summary>
     public const string Exclude = "exclude";
 
     /// <summary>int64[1]: how many items to recommend; 0 skips the pass over the catalog (a candidates-only call).</summary>
     public const string TopK = "top_k";
 
-    /// <summary>float[c]: raw scores of the candidates, in candidate order.</summary>
+    /// <summary>float[b, c]: raw scores of each user's candidates, in candidate order.</summary>
     public const string CandidateScores = "candidate_scores";
 
-    /// <summary>float[K]: the best raw scores over the catalog, highest first, K = min(top_k, items not excluded) (0 when top_k ≤ 0).</summary>
+    /// <summary>
+    /// float[b, K]: each user's best raw scores over the catalog, highest first, K = min(top_k, the most items any user
+    /// of the batch has not excluded) (0 when top_k ≤ 0). A user with fewer items left has their excluded items last.
+    /// </summary>
     public const string TopScores = "top_scores";
 
-    /// <summary>int64[K]: the catalog indices of <see cref="TopScores"/>.</summary>
+    /// <summary>int64[b, K]: the catalog indices of <see cref="TopScores"/>.</summary>
     public const string TopIndices = "top_indices";
 
     /// <summary>Keys of the model's metadata_props.</summary>
