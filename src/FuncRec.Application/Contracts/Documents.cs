@@ -57,6 +57,9 @@ public sealed record UserDocument
     /// accepted before the deletion but applied after it are dropped instead of bringing the user back.
     /// </summary>
     public DateTimeOffset? DeletedAt { get; init; }
+
+    /// <summary>In memory only, never stored or serialised: hash codes of <see cref="AppliedEventIds"/> (see <see cref="AppliedIdIndex"/>).</summary>
+    internal AppliedIdIndex? IdIndex { get; set; }
 }
 
 /// <summary>One interaction remembered in the user's document (short JSON names: a user document holds dozens and is written on every batch).</summary>

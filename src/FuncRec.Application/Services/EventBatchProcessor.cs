@@ -321,6 +321,7 @@ public sealed class EventBatchProcessor(
         Array.Fill(freshTags, tag);
         var keepIds = _options.Online.AppliedEventIds;
         var appliedIds = Window(document.AppliedEventIds, CollectionsMarshal.AsSpan(freshIds), keepIds);
+        var appliedIndex = AppliedIdIndex.Of(document).Then(appliedIds, CollectionsMarshal.AsSpan(freshIds)[Math.Max(0, freshIds.Count - keepIds)..]);
         var appliedBy = Window(
             document.AppliedEventBatches.Count == document.AppliedEventIds.Count ? document.AppliedEventBatches : [.. Enumerable.Repeat(BatchTags.Unknown, document.AppliedEventIds.Count)],
             freshTags,
@@ -339,6 +340,7 @@ public sealed class EventBatchProcessor(
             Online = state is null ? document.Online : OnlineLearningService.ToDocument(state),
             UpdatedAt = now,
             DeletedAt = null,
+            IdIndex = appliedIndex,
         };
         return (updated, losses);
     }
@@ -360,12 +362,12 @@ public sealed class EventBatchProcessor(
 
     /// <summary>
     /// Applied event id → tag of the batch that applied it (<see cref="BatchTags.Unknown"/> when a document predates the tags), over the
-    /// user's id window plus the ids this batch adds. A batch brings a user one or a few events, so scanning the
-    /// window for each is cheaper than building a dictionary of all of it on every batch.
+    /// user's id window plus the ids this batch adds. The window is searched through its hash codes (<see cref="AppliedIdIndex"/>),
+    /// kept with the document from one batch to the next.
     /// </summary>
     private struct AppliedWindow(UserDocument? document)
     {
-        private readonly List<string>? _ids = document?.AppliedEventIds;
+        private readonly AppliedIdIndex? _ids = document is null ? null : AppliedIdIndex.Of(document);
         private readonly List<uint>? _tags = document is not null && document.AppliedEventBatches.Count == document.AppliedEventIds.Count ? document.AppliedEventBatches : null;
         private Dictionary<string, uint>? _added;
 
