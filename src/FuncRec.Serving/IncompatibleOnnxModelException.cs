@@ -15,4 +15,7 @@ public sealed class IncompatibleOnnxModelException : InvalidOperationException
         : base(message, innerException)
     {
     }
+
+    /// <summary>The bytes are a FuncRec scoring graph of an older format than this build reads: exporting the model again serves it.</summary>
+    public bool OlderFormat { get; init; }
 }

@@ -36,6 +36,9 @@ public sealed class OnnxScorer : IDisposable
     private readonly Lock _poolLock = new();
     private readonly Stack<ScoringContext> _idle = new();
     private readonly int _maxIdle;
+    /// <summary>Users × catalog items one batched run may cover: 16 users at 262,144 items (4 MB per float matrix).</summary>
+    private const int MaxBatchCells = 1 << 22;
+
     private readonly Lock _batchLock = new();
     private readonly List<TopKCall> _waiting = [];
     private readonly int _maxBatch;
@@ -136,10 +139,13 @@ public sealed class OnnxScorer : IDisposable
         {
             context.ScoreCandidates(user, onlineVector, onlineBias, catalog, candidates, scores);
         }
-        finally
+        catch
         {
-            Return(context);
+            Discard(context);
+            throw;
         }
+
+        Return(context);
     }
 
     /// <summary>Raw scores of the catalog items at <paramref name="candidates"/>, in candidate order.</summary>
@@ -165,14 +171,19 @@ public sealed class OnnxScorer : IDisposable
         }
 
         var context = Rent();
+        ScoredItem[] result;
         try
         {
-            return context.TopK([call], catalog, call.K)[0];
+            result = context.TopK([call], catalog, call.K)[0];
         }
-        finally
+        catch
         {
-            Return(context);
+            Discard(context);
+            throw;
         }
+
+        Return(context);
+        return result;
     }
 
     /// <summary>
@@ -189,6 +200,8 @@ public sealed class OnnxScorer : IDisposable
             return Task.FromResult<ScoredItem[]>([]);
         }
 
+        // A waiting call is a call in flight: Dispose frees the session only after it has been answered.
+        BeginCall();
         bool leads;
         lock (_batchLock)
         {
@@ -322,7 +335,10 @@ public sealed class OnnxScorer : IDisposable
 
         var first = own is not null && _waiting.Remove(own) ? own : TakeAt(0);
         batch.Add(first);
-        for (var i = 0; i < _waiting.Count && batch.Count < _maxBatch;)
+
+        // A run holds a catalog-sized exclusion row and score row per user: large catalogs take smaller batches.
+        var most = Math.Clamp(MaxBatchCells / Math.Max(1, first.Catalog.Count), 1, _maxBatch);
+        for (var i = 0; i < _waiting.Count && batch.Count < most;)
         {
             var call = _waiting[i];
             if (ReferenceEquals(call.Catalog, first.Catalog) && call.K == first.K)
@@ -349,20 +365,24 @@ public sealed class OnnxScorer : IDisposable
     /// <summary>Scores a batch and completes its calls; a failure fails every call of the batch, never the runner.</summary>
     private void Execute(List<TopKCall> batch)
     {
-        ScoringContext context;
         try
         {
-            context = Rent();
-        }
-        catch (Exception exception)
-        {
-            batch.ForEach(call => call.Fail(exception));
-            return;
-        }
+            // Each call of the batch was counted in flight when it was queued, so the session is still there even
+            // if the scorer was disposed meanwhile: the calls are answered, and the last one's end frees it.
+            ScoredItem[][] results;
+            var context = TakeContext();
+            try
+            {
+                results = context.TopK(batch, batch[0].Catalog, batch[0].K);
+            }
+            catch
+            {
+                // Its bindings may be half made: freed, not pooled.
+                context.Dispose();
+                throw;
+            }
 
-        try
-        {
-            var results = context.TopK(batch, batch[0].Catalog, batch[0].K);
+            Recycle(context);
             Interlocked.Increment(ref _batchedRuns);
             Interlocked.Add(ref _batchedCalls, batch.Count);
             for (var i = 0; i < batch.Count; i++)
@@ -376,7 +396,7 @@ public sealed class OnnxScorer : IDisposable
         }
         finally
         {
-            Return(context);
+            batch.ForEach(_ => EndCall());
         }
     }
 
@@ -398,7 +418,10 @@ public sealed class OnnxScorer : IDisposable
     {
         if (info.FormatVersion != OnnxScoringGraph.FormatVersion)
         {
-            throw new IncompatibleOnnxModelException($"The ONNX model uses scoring-graph format {info.FormatVersion}; this scorer reads format {OnnxScoringGraph.FormatVersion}. Re-export the model.");
+            throw new IncompatibleOnnxModelException($"The ONNX model uses scoring-graph format {info.FormatVersion}; this scorer reads format {OnnxScoringGraph.FormatVersion}. Re-export the model.")
+            {
+                OlderFormat = info.FormatVersion < OnnxScoringGraph.FormatVersion,
+            };
         }
 
         if (info.Rank != model.Rank)
@@ -439,7 +462,8 @@ public sealed class OnnxScorer : IDisposable
         }
     }
 
-    private ScoringContext Rent()
+    /// <summary>Counts a call in flight, or refuses it once the scorer is disposed.</summary>
+    private void BeginCall()
     {
         Interlocked.Increment(ref _activeCalls);
         if (Volatile.Read(ref _disposed) != 0)
@@ -447,18 +471,14 @@ public sealed class OnnxScorer : IDisposable
             EndCall();
             throw new ObjectDisposedException(nameof(OnnxScorer));
         }
+    }
 
-        lock (_poolLock)
-        {
-            if (_idle.TryPop(out var context))
-            {
-                return context;
-            }
-        }
-
+    private ScoringContext Rent()
+    {
+        BeginCall();
         try
         {
-            return new ScoringContext(_session, Rank);
+            return TakeContext();
         }
         catch
         {
@@ -467,7 +487,28 @@ public sealed class OnnxScorer : IDisposable
         }
     }
 
+    /// <summary>A pooled context or a new one; the caller has counted its call(s) in flight.</summary>
+    private ScoringContext TakeContext()
+    {
+        lock (_poolLock)
+        {
+            if (_idle.TryPop(out var context))
+            {
+                return context;
+            }
+        }
+
+        return new ScoringContext(_session, Rank);
+    }
+
     private void Return(ScoringContext context)
+    {
+        Recycle(context);
+        EndCall();
+    }
+
+    /// <summary>Pools a context, or frees it when the pool is full or the scorer disposed.</summary>
+    private void Recycle(ScoringContext context)
     {
         var keep = false;
         lock (_poolLock)
@@ -483,7 +524,12 @@ public sealed class OnnxScorer : IDisposable
         {
             context.Dispose();
         }
+    }
 
+    /// <summary>Frees a context a call failed in (its bindings may be half made) instead of pooling it.</summary>
+    private void Discard(ScoringContext context)
+    {
+        context.Dispose();
         EndCall();
     }
 

@@ -7,8 +7,8 @@ namespace FuncRec.Serving;
 /// <summary>
 /// Everything one scoring run needs and can reuse on the next: pinned input and output buffers that grow to the
 /// largest batch seen, the catalog's tensors (bound while the snapshot stays the same), and an I/O binding. A run
-/// scores a batch of users; the tensors over the buffers are made per run at its exact shape. One caller at a time
-/// (the scorer pools them); the session itself is shared.
+/// scores a batch of users; a tensor over a buffer is made again only when the run's shape differs from the last
+/// one's. One caller at a time (the scorer pools them); the session itself is shared.
 /// </summary>
 internal sealed class ScoringContext : IDisposable
 {
@@ -19,8 +19,8 @@ internal sealed class ScoringContext : IDisposable
     private readonly long[] _topK = Pinned<long>(1);
     private readonly OrtValue _topKValue;
 
-    // Each input stays bound between runs while its buffer and shape stay the same (nearly always: rows are padded to
-    // a power of two, and batches of one size recur), so a run mostly only copies into the buffers.
+    // Each input stays bound between runs while its buffer and shape stay the same (rows are padded to a power of
+    // two; a run of one, the common case at low load, keeps its shapes), so such a run only copies into the buffers.
     private readonly Dictionary<string, BoundTensor> _bound = [];
 
     private long[] _rows = Pinned<long>(64);
@@ -82,7 +82,7 @@ internal sealed class ScoringContext : IDisposable
         var items = catalog.Count;
         var results = new ScoredItem[batch][];
         BindCatalog(catalog);
-        EnsureCapacity(ref _exclude, batch * items);
+        GrowExclusions(batch * items);
         var eligible = new int[batch];
         var mostEligible = 0;
         try
@@ -253,7 +253,7 @@ internal sealed class ScoringContext : IDisposable
 
     private void BindExclusions(int batch, int items)
     {
-        EnsureCapacity(ref _exclude, batch * items);
+        GrowExclusions(batch * items);
         BindInput(G.Exclude, _exclude, batch, items);
     }
 
@@ -313,7 +313,16 @@ internal sealed class ScoringContext : IDisposable
     }
 
 
-    /// <summary>Grows a pinned buffer; a grown buffer starts all zeros, as the exclusion mask must.</summary>
+    /// <summary>The exclusion mask grows to exactly what a run needs (it is the largest buffer: users × catalog items), all zeros.</summary>
+    private void GrowExclusions(int length)
+    {
+        if (_exclude.Length < length)
+        {
+            _exclude = Pinned<float>(length);
+        }
+    }
+
+    /// <summary>Grows a pinned buffer, at least doubling it.</summary>
     private static void EnsureCapacity<T>(ref T[] buffer, int length)
         where T : unmanaged
     {

@@ -156,7 +156,7 @@ public sealed class ModelVersionTests : IAsyncLifetime
         var registry = _host.Get<IModelRegistry>();
         var artifacts = (await registry.LoadAsync(published, CancellationToken.None))!;
         const string older = "v-older-graph-format";
-        await registry.PublishAsync(new ModelArtifacts(artifacts.Manifest with { Version = older }, artifacts.Parameters, [0x08, 0x01, 0x12, 0x00]), CancellationToken.None);
+        await registry.PublishAsync(new ModelArtifacts(artifacts.Manifest with { Version = older }, artifacts.Parameters, OnnxFiles.WithFormatVersion(artifacts.Onnx, 1)), CancellationToken.None);
 
         var activated = await Client.PostAsync($"api/models/{older}/activate", null);
 

@@ -286,6 +286,50 @@ public sealed class OnnxScorerTests
     }
 
     [Fact]
+    public async Task Calls_waiting_when_the_scorer_is_disposed_are_still_answered()
+    {
+        var world = RandomWorld.Create(16, 8, items: 300);
+        var catalog = world.BuildCatalog().Current;
+        var scorer = new OnnxScorer(world.Export(), world.Model, new OnnxScorerOptions { ConcurrentRuns = 1 });
+        var user = world.RandomRequestUser();
+        var expected = scorer.TopK(user, [], 0f, catalog, 5);
+
+        Task<ScoredItem[]>[] waiting;
+        using (scorer.HoldRuns())
+        {
+            waiting = Enumerable.Range(0, 5).Select(_ => scorer.TopKAsync(user, ReadOnlyMemory<float>.Empty, 0f, catalog, 5)).ToArray();
+            scorer.Dispose();
+        }
+
+        foreach (var result in await Task.WhenAll(waiting))
+        {
+            Assert.Equal(expected.Select(item => item.Index), result.Select(item => item.Index));
+        }
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => scorer.TopKAsync(user, ReadOnlyMemory<float>.Empty, 0f, catalog, 5));
+    }
+
+    [Fact]
+    public void An_older_graph_format_is_told_apart_from_other_mismatches()
+    {
+        var world = RandomWorld.Create(17, 8, items: 50);
+        var exported = world.Export();
+        var key = System.Text.Encoding.UTF8.GetBytes(Core.Onnx.OnnxScoringGraph.MetadataKeys.FormatVersion);
+        byte[] entry = [.. key, 0x12, 0x01, (byte)('0' + Core.Onnx.OnnxScoringGraph.FormatVersion)];
+        var at = exported.AsSpan().IndexOf(entry);
+        var older = exported.ToArray();
+        older[at + key.Length + 2] = (byte)('0' + Core.Onnx.OnnxScoringGraph.FormatVersion - 1);
+
+        var fromOlder = Assert.Throws<IncompatibleOnnxModelException>(() => new OnnxScorer(older, world.Model));
+        var fromGarbage = Assert.Throws<IncompatibleOnnxModelException>(() => new OnnxScorer([0x08, 0x01, 0x12, 0x00], world.Model));
+        var fromOtherRank = Assert.Throws<IncompatibleOnnxModelException>(() => new OnnxScorer(RandomWorld.Create(17, 16, items: 50).Export(), world.Model));
+
+        Assert.True(fromOlder.OlderFormat);
+        Assert.False(fromGarbage.OlderFormat);
+        Assert.False(fromOtherRank.OlderFormat);
+    }
+
+    [Fact]
     public async Task An_async_call_on_a_disposed_scorer_fails_and_a_call_for_nothing_answers_empty()
     {
         var world = RandomWorld.Create(14, 8, items: 50);

@@ -174,9 +174,10 @@ public sealed class ModelHost : IDisposable
     }
 
     /// <summary>
-    /// The scorer for a model's ONNX file. A file this build cannot serve as it is (a model published before the
-    /// scoring graph's format changed) is exported again from the model's parameters, which is what the published
-    /// graph was made from: an older deployment's models keep serving and can still be rolled back to.
+    /// The scorer for a model's ONNX file. A file of an older scoring-graph format (a model published before the
+    /// format changed) is exported again from the model's parameters, which is what the published graph was made
+    /// from: an older deployment's models keep serving and can still be rolled back to. The export is made again at
+    /// each load (it is not published back). Any other mismatch is refused as before.
     /// </summary>
     private OnnxScorer CreateScorer(string version, byte[] onnx, RecommenderModel model)
     {
@@ -184,11 +185,10 @@ public sealed class ModelHost : IDisposable
         {
             return new OnnxScorer(onnx, model);
         }
-        catch (IncompatibleOnnxModelException exception)
+        catch (IncompatibleOnnxModelException exception) when (exception.OlderFormat)
         {
-            var scorer = new OnnxScorer(OnnxModelExporter.Export(model, version), model);
-            _logger.LogWarning("Model {Version}'s ONNX file cannot be served as it is ({Reason}); serving a fresh export of its parameters", version, exception.Message);
-            return scorer;
+            _logger.LogWarning(exception, "Model {Version}'s ONNX file has an older scoring-graph format; serving a fresh export of its parameters", version);
+            return new OnnxScorer(OnnxModelExporter.Export(model, version), model);
         }
     }
 
