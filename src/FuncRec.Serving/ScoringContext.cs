@@ -82,7 +82,7 @@ internal sealed class ScoringContext : IDisposable
         var items = catalog.Count;
         var results = new ScoredItem[batch][];
         BindCatalog(catalog);
-        GrowExclusions(batch * items);
+        BindExclusions(batch, items);
         var eligible = new int[batch];
         var mostEligible = 0;
         try
@@ -108,7 +108,6 @@ internal sealed class ScoringContext : IDisposable
             }
 
             BindUsers(users);
-            BindExclusions(batch, items);
             _topK[0] = take;
             BindInput(G.Candidates, _candidates, batch, 0);
             EnsureCapacity(ref _topScores, batch * take);
@@ -251,9 +250,17 @@ internal sealed class ScoringContext : IDisposable
         BindInput(G.OnlineBias, _onlineBiases, batch, 1);
     }
 
+    /// <summary>
+    /// Binds the exclusion mask as [batch, items], first growing it to exactly that (it is the largest buffer; a grown
+    /// one starts all zeros, as the mask must between runs).
+    /// </summary>
     private void BindExclusions(int batch, int items)
     {
-        GrowExclusions(batch * items);
+        if (_exclude.Length < batch * items)
+        {
+            _exclude = Pinned<float>(batch * items);
+        }
+
         BindInput(G.Exclude, _exclude, batch, items);
     }
 
@@ -310,16 +317,6 @@ internal sealed class ScoringContext : IDisposable
         _itemBiases?.Dispose();
         _itemVectors = _itemBiases = null;
         _boundCatalog = null;
-    }
-
-
-    /// <summary>The exclusion mask grows to exactly what a run needs (it is the largest buffer: users × catalog items), all zeros.</summary>
-    private void GrowExclusions(int length)
-    {
-        if (_exclude.Length < length)
-        {
-            _exclude = Pinned<float>(length);
-        }
     }
 
     /// <summary>Grows a pinned buffer, at least doubling it.</summary>
