@@ -206,15 +206,25 @@ public sealed class ModelHost : IDisposable
         {
             var model = ModelSerializer.FromBytes(artifacts.Parameters);
             var scorer = CreateScorer(version, artifacts.Onnx, model);
-            var catalog = new ItemCatalog(model, new ItemCatalogOptions { CategoryField = "category" });
             ServingModel next;
-            lock (_directoryLock)
+            ItemCatalog catalog;
+            try
             {
-                // The catalog's snapshot and the registration as the model being warmed are one step, so every item
-                // change after the snapshot also reaches the new model (UpsertItem, EnsureItem).
-                catalog.UpsertMany(_directory.Values.Select(item => new EntityProfile(item.Id, item.Features)));
-                next = new ServingModel(artifacts.Manifest, model, scorer, catalog);
-                _warming = next;
+                catalog = new ItemCatalog(model, new ItemCatalogOptions { CategoryField = "category" });
+                lock (_directoryLock)
+                {
+                    // The catalog's snapshot and the registration as the model being warmed are one step, so every item
+                    // change after the snapshot also reaches the new model (UpsertItem, EnsureItem).
+                    catalog.UpsertMany(_directory.Values.Select(item => new EntityProfile(item.Id, item.Features)));
+                    next = new ServingModel(artifacts.Manifest, model, scorer, catalog);
+                    _warming = next;
+                }
+            }
+            catch
+            {
+                // Until the serving model owns it, the scorer's native session is ours to free.
+                scorer.Dispose();
+                throw;
             }
 
             try
