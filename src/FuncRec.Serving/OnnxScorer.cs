@@ -341,7 +341,9 @@ public sealed class OnnxScorer : IDisposable
         for (var i = 0; i < _waiting.Count && batch.Count < most;)
         {
             var call = _waiting[i];
-            if (ReferenceEquals(call.Catalog, first.Catalog) && call.K == first.K)
+            // Any k: the run takes the largest, and each call keeps its own first k (a top-k list's head is the top
+            // of a shorter one, ties broken by index either way).
+            if (ReferenceEquals(call.Catalog, first.Catalog))
             {
                 batch.Add(call);
                 _waiting.RemoveAt(i);
@@ -373,7 +375,7 @@ public sealed class OnnxScorer : IDisposable
             var context = TakeContext();
             try
             {
-                results = context.TopK(batch, batch[0].Catalog, batch[0].K);
+                results = context.TopK(batch, batch[0].Catalog, batch.Max(call => call.K));
             }
             catch
             {

@@ -73,8 +73,9 @@ internal sealed class ScoringContext : IDisposable
     }
 
     /// <summary>
-    /// For each call, the best <paramref name="k"/> items it does not exclude (and, with a category, in it), highest raw
-    /// score first, in one run over the catalog. Excluded indices outside the snapshot are ignored.
+    /// For each call, the best items it does not exclude (and, with a category, in it), highest raw score first, as
+    /// many as the call's own k, in one run over the catalog with the graph's K = <paramref name="k"/> (the largest k
+    /// of the calls). Excluded indices outside the snapshot are ignored.
     /// </summary>
     public ScoredItem[][] TopK(IReadOnlyList<TopKCall> calls, ItemCatalogSnapshot catalog, int k)
     {
@@ -118,8 +119,9 @@ internal sealed class ScoringContext : IDisposable
             _session.RunWithBinding(_runOptions, _binding);
             for (var u = 0; u < batch; u++)
             {
-                // A user with fewer items left than K has their excluded items after them, below every real score.
-                var found = Math.Min(take, eligible[u]);
+                // A user with fewer items left than K has their excluded items after them, below every real score;
+                // a call that asked for fewer than the batch's K keeps the head of its list.
+                var found = Math.Min(Math.Min(take, eligible[u]), calls[u].K);
                 var result = new ScoredItem[found];
                 for (var i = 0; i < found; i++)
                 {
