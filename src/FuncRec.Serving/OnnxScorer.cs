@@ -287,8 +287,8 @@ public sealed class OnnxScorer : IDisposable
     }
 
     /// <summary>
-    /// Runs one batch: <paramref name="own"/> (when still waiting) and the oldest waiting calls for the same snapshot
-    /// and k. Afterwards the run slot goes to a thread-pool item if calls are still waiting, so the caller leading
+    /// Runs one batch: <paramref name="own"/> (when still waiting) and the oldest waiting calls for the same snapshot,
+    /// whatever their k (the run takes the largest). Afterwards the run slot goes to a thread-pool item if calls are still waiting, so the caller leading
     /// this batch answers its own request after one run, and no waiting call is left without a runner.
     /// </summary>
     private void RunBatch(TopKCall? own)

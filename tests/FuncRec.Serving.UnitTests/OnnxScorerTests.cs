@@ -230,7 +230,8 @@ public sealed class OnnxScorerTests
         var requests = Enumerable.Range(0, 48).Select(i => (
             User: world.RandomRequestUser(),
             Online: world.RandomOnlineVector(),
-            Excluded: i == 7 ? Enumerable.Range(3, catalog.Count - 3).ToArray() : Enumerable.Range(0, world.Next(30)).Select(_ => world.Next(catalog.Count)).ToArray(),
+            // Two users with only items 0–2 left: one asking for 10 (the batch's k), one for 5.
+            Excluded: i is 6 or 7 ? Enumerable.Range(3, catalog.Count - 3).ToArray() : Enumerable.Range(0, world.Next(30)).Select(_ => world.Next(catalog.Count)).ToArray(),
             K: i % 3 == 0 ? 5 : 10)).ToArray();
         var expected = requests.Select(r => scorer.TopK(r.User, r.Online, 0.1f, catalog, r.K, r.Excluded)).ToArray();
 
@@ -244,6 +245,7 @@ public sealed class OnnxScorerTests
         var results = await Task.WhenAll(calls);
 
         Assert.Equal([0, 1, 2], results[7].Select(item => item.Index).Order());
+        Assert.Equal([0, 1, 2], results[6].Select(item => item.Index).Order());
         for (var i = 0; i < requests.Length; i++)
         {
             // A batched run may sum in another order than a run of one: the same items, scores equal to rounding.

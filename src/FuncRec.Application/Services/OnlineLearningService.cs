@@ -34,7 +34,7 @@ public sealed class OnlineLearningService
         Grid = online.AdaptiveLearningRate
             ? new LearningRateGrid((float)online.LearningRate)
             : LearningRateGrid.Fixed((float)online.LearningRate);
-        _drift = new PageHinkleyDetector(options.Value.Model.Objective == ModelObjective.Rating ? DriftDefaults.Rating : DriftDefaults.Ranking);
+        _drift = new PageHinkleyDetector(DriftDefaults.For(options.Value.Model.Loss));
     }
 
     public LearningRateGrid Grid { get; }
@@ -123,12 +123,15 @@ public sealed class OnlineLearningService
     /// <summary>Feeds one event's candidate losses to the learning-rate grid and the served one to the drift detector; true when drift is detected.</summary>
     public bool Observe(double[] losses)
     {
+        // Test, then train: the loss that counts is that of the candidate serving when the event came, before this
+        // event's losses move the grid's choice (as bench adaptive measures it).
+        var served = Grid.Best;
         Grid.Observe(losses);
         Interlocked.Increment(ref _observed);
         lock (_driftLock)
         {
-            _recentLoss = (0.99 * _recentLoss) + (0.01 * losses[Grid.Best]);
-            if (_drift.Add(losses[Grid.Best]))
+            _recentLoss = (0.99 * _recentLoss) + (0.01 * losses[served]);
+            if (_drift.Add(losses[served]))
             {
                 DriftAlarms++;
                 return true;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using FuncRec.Core.Drift;
 using FuncRec.Core.Evaluation;
 using FuncRec.Core.Model;
@@ -14,6 +15,13 @@ public static class BenchAdaptiveCommand
     {
         var output = new Option<FileInfo?>("--out") { Description = "Write the results as JSON to this file." };
         var runs = new Option<int>("--runs") { Description = "Runs with a drift (and as many without), per objective.", DefaultValueFactory = _ => 10 };
+        runs.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--runs must be at least 1.");
+            }
+        });
         var objective = new Option<string>("--objective")
         {
             Description = "rating (squared error on explicit ratings), ranking (BPR loss on clicks: the service's default objective) or both.",
@@ -33,26 +41,30 @@ public static class BenchAdaptiveCommand
                 "ranking" => [LossKind.Bpr],
                 _ => [LossKind.Squared, LossKind.Bpr],
             };
-            var reports = new Dictionary<string, AdaptiveReport>(StringComparer.Ordinal);
+            var detectors = new Dictionary<LossKind, PageHinkleyOptions>();
             foreach (var loss in losses)
             {
-                var defaults = loss == LossKind.Squared ? DriftDefaults.Rating : DriftDefaults.Ranking;
-                var detector = defaults with
+                var defaults = DriftDefaults.For(loss);
+                detectors[loss] = defaults with
                 {
                     Delta = parse.GetValue(delta) ?? defaults.Delta,
                     Threshold = parse.GetValue(threshold) ?? defaults.Threshold,
                 };
                 try
                 {
-                    detector.Validate();
+                    detectors[loss].Validate();
                 }
                 catch (ArgumentException invalid)
                 {
                     await Console.Error.WriteLineAsync($"--drift-delta/--drift-threshold: {invalid.Message}");
                     return 2;
                 }
+            }
 
-                var report = new AdaptiveOnlineBenchmark().Run(parse.GetValue(runs), progress: Console.WriteLine, loss: loss, detector: detector, firstSeed: parse.GetValue(firstSeed));
+            var reports = new Dictionary<string, AdaptiveReport>(StringComparer.Ordinal);
+            foreach (var loss in losses)
+            {
+                var report = new AdaptiveOnlineBenchmark().Run(parse.GetValue(runs), progress: Console.WriteLine, loss: loss, detector: detectors[loss], firstSeed: parse.GetValue(firstSeed));
                 reports[report.Objective] = report;
                 Console.WriteLine();
                 Console.WriteLine($"{report.Objective} objective ({report.ErrorMetric}):");
@@ -66,7 +78,8 @@ public static class BenchAdaptiveCommand
                 Console.WriteLine();
             }
 
-            var json = JsonSerializer.Serialize(reports, new JsonSerializerOptions { WriteIndented = true });
+            // The mean delay is NaN when no run detected the drift (a setting being tried can miss them all).
+            var json = JsonSerializer.Serialize(reports, new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals });
             if (parse.GetValue(output) is { } file)
             {
                 await File.WriteAllTextAsync(file.FullName, json, cancellationToken);

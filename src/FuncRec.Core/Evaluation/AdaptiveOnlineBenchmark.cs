@@ -14,8 +14,11 @@ public static class DriftDefaults
     /// <summary>On squared rating errors (scale: a few units squared).</summary>
     public static PageHinkleyOptions Rating { get; } = new() { Delta = 0.05, Threshold = 60 };
 
-    /// <summary>On BPR losses (scale: below ln 2 on average).</summary>
+    /// <summary>On BPR losses (scale: below ln 2 on average); chosen on measured runs (docs/benchmarks.md, section 2).</summary>
     public static PageHinkleyOptions Ranking { get; } = new() { Delta = 0.05, Threshold = 80 };
+
+    /// <summary>The settings for a model learning with <paramref name="loss"/>: squared errors or ranking losses.</summary>
+    public static PageHinkleyOptions For(LossKind loss) => loss == LossKind.Squared ? Rating : Ranking;
 }
 
 /// <summary>
@@ -32,14 +35,12 @@ public sealed class AdaptiveOnlineBenchmark
     public const float BaseRate = 0.1f;
     public static readonly float[] Multipliers = [0.25f, 0.5f, 1f, 2f, 4f];
 
-    /// <summary>The implicit weight the service gives a click (<see cref="EventTypes.ImplicitWeight"/>), which the ranking runs' events are.</summary>
-    private static readonly float ClickWeight = EventTypes.ImplicitWeight("click", null);
-
     /// <param name="detector">The drift detector's settings; null for the service's (<see cref="DriftDefaults"/>) for the objective.</param>
     /// <param name="firstSeed">Run r uses world seed firstSeed + r with a drift and firstSeed + 1000 + r without: other seeds check that settings tuned on one set hold on another.</param>
     public AdaptiveReport Run(int runs = 10, int events = 16_000, int pretrain = 6_000, int driftAt = 10_000, int detectionWindow = 2_000, Action<string>? progress = null, LossKind loss = LossKind.Squared, PageHinkleyOptions? detector = null, ulong firstSeed = 100)
     {
-        detector ??= loss == LossKind.Squared ? DriftDefaults.Rating : DriftDefaults.Ranking;
+        ArgumentOutOfRangeException.ThrowIfLessThan(runs, 1);
+        detector ??= DriftDefaults.For(loss);
         if (loss is not (LossKind.Squared or LossKind.Bpr))
         {
             throw new ArgumentOutOfRangeException(nameof(loss), loss, "The service learns online with squared (rating) or BPR (ranking) loss.");
@@ -140,8 +141,8 @@ public sealed class AdaptiveOnlineBenchmark
             model.ItemVector(encoded, itemVectors[i], out itemBiases[i]);
         }
 
-        var fixedSquares = new double[rates.Length];
-        double adaptiveSquares = 0;
+        var fixedLossSums = new double[rates.Length];
+        double adaptiveLossSums = 0;
         var alarms = new List<int>();
         var p = new float[model.Rank];
         var losses = new double[rates.Length];
@@ -168,22 +169,24 @@ public sealed class AdaptiveOnlineBenchmark
             }
             else
             {
-                // As the service does: one negative drawn uniformly from the other items, the click's implicit weight.
+                // As the service does: one negative drawn uniformly from the other items (here from every item of the
+                // world, also those yet to arrive, which the service's catalog would not hold yet), and the weight the
+                // service gives a click posted with a value: that value (1 here, as in pre-training).
                 var negative = negatives.Next(world.Items.Count - 1);
                 if (negative >= e.Item)
                 {
                     negative++;
                 }
 
-                OnlineUserUpdater.ApplyPairwise(model, p, state, itemVectors[e.Item], itemBiases[e.Item], itemVectors[negative], itemBiases[negative], ClickWeight, update, rates, losses);
+                OnlineUserUpdater.ApplyPairwise(model, p, state, itemVectors[e.Item], itemBiases[e.Item], itemVectors[negative], itemBiases[negative], EventTypes.ImplicitWeight("click", e.Value), update, rates, losses);
             }
 
             for (var c = 0; c < rates.Length; c++)
             {
-                fixedSquares[c] += losses[c];
+                fixedLossSums[c] += losses[c];
             }
 
-            adaptiveSquares += losses[served];
+            adaptiveLossSums += losses[served];
             grid.Observe(losses);
             if (detector.Add(losses[served]))
             {
@@ -196,7 +199,7 @@ public sealed class AdaptiveOnlineBenchmark
 
         // Squared errors report as RMSE, BPR losses as their mean.
         Func<double, double> error = loss == LossKind.Squared ? sum => Math.Sqrt(sum / count) : sum => sum / count;
-        return new ReplayResult(fixedSquares.Select(error).ToArray(), error(adaptiveSquares), alarms);
+        return new ReplayResult(fixedLossSums.Select(error).ToArray(), error(adaptiveLossSums), alarms);
     }
 
     private sealed record ReplayResult(double[] FixedError, double AdaptiveError, List<int> Alarms);
