@@ -193,8 +193,13 @@ public sealed class OnnxScorer : IDisposable
     /// finds a run slot free runs at once on its own thread, with whatever calls are waiting.
     /// <paramref name="onlineVector"/> and <paramref name="excluded"/> must not change until the task completes.
     /// </summary>
-    public Task<ScoredItem[]> TopKAsync(FeatureVector user, ReadOnlyMemory<float> onlineVector, float onlineBias, ItemCatalogSnapshot catalog, int k, int[]? excluded = null, string? category = null)
+    public Task<ScoredItem[]> TopKAsync(FeatureVector user, ReadOnlyMemory<float> onlineVector, float onlineBias, ItemCatalogSnapshot catalog, int k, int[]? excluded = null, string? category = null, CancellationToken cancellationToken = default)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<ScoredItem[]>(cancellationToken);
+        }
+
         if (Prepare(user, onlineVector, onlineBias, catalog, k, excluded ?? [], category) is not { } call)
         {
             return Task.FromResult<ScoredItem[]>([]);
@@ -224,8 +229,34 @@ public sealed class OnnxScorer : IDisposable
         {
             RunBatch(call);
         }
+        else if (cancellationToken.CanBeCanceled)
+        {
+            // A caller that gives up (a client gone, a timeout) while its call waits takes it out of the queue, so
+            // an overloaded server does not score answers nobody reads. Once in a run, the call finishes.
+            call.Watch(cancellationToken.UnsafeRegister(static (state, token) =>
+            {
+                var (scorer, waiting) = ((OnnxScorer, TopKCall))state!;
+                scorer.Withdraw(waiting, token);
+            }, (this, call)));
+        }
 
         return call.Task;
+    }
+
+    /// <summary>Takes a cancelled call out of the queue if no run has taken it yet, and answers it as cancelled.</summary>
+    private void Withdraw(TopKCall call, CancellationToken cancellationToken)
+    {
+        bool removed;
+        lock (_batchLock)
+        {
+            removed = _waiting.Remove(call);
+        }
+
+        if (removed)
+        {
+            call.Cancel(cancellationToken);
+            EndCall();
+        }
     }
 
     /// <summary>

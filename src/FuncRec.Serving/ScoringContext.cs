@@ -362,7 +362,55 @@ internal sealed class TopKCall(FeatureVector user, ReadOnlyMemory<float> onlineV
 
     public Task<ScoredItem[]> Task => _completion.Task;
 
-    public void Complete(ScoredItem[] result) => _completion.TrySetResult(result);
+    // The caller's cancellation, registered while the call waits for a run and released once it is answered. The
+    // runner that answers and the caller that registers may be two threads: the lock orders them.
+    private readonly Lock _registrationLock = new();
+    private CancellationTokenRegistration _cancellation;
+    private bool _answered;
 
-    public void Fail(Exception exception) => _completion.TrySetException(exception);
+    public void Watch(CancellationTokenRegistration cancellation)
+    {
+        lock (_registrationLock)
+        {
+            if (!_answered)
+            {
+                _cancellation = cancellation;
+                return;
+            }
+        }
+
+        cancellation.Dispose();
+    }
+
+    public void Complete(ScoredItem[] result)
+    {
+        _completion.TrySetResult(result);
+        Answered();
+    }
+
+    public void Fail(Exception exception)
+    {
+        _completion.TrySetException(exception);
+        Answered();
+    }
+
+    public void Cancel(CancellationToken cancellationToken)
+    {
+        _completion.TrySetCanceled(cancellationToken);
+        Answered();
+    }
+
+    private void Answered()
+    {
+        CancellationTokenRegistration cancellation;
+        lock (_registrationLock)
+        {
+            _answered = true;
+            cancellation = _cancellation;
+            _cancellation = default;
+        }
+
+        // Unregister only: never waits here, since the callback that may be running (Cancel) does not come back here.
+        cancellation.Unregister();
+    }
 }

@@ -313,6 +313,64 @@ public sealed class OnnxScorerTests
     }
 
     [Fact]
+    public async Task A_waiting_call_whose_caller_gives_up_leaves_the_queue_and_the_others_are_answered()
+    {
+        var world = RandomWorld.Create(18, 8, items: 300);
+        var catalog = world.BuildCatalog().Current;
+        var scorer = new OnnxScorer(world.Export(), world.Model, new OnnxScorerOptions { ConcurrentRuns = 1 });
+        var user = world.RandomRequestUser();
+        var expected = scorer.TopK(user, [], 0f, catalog, 5);
+        using var givesUp = new CancellationTokenSource();
+        using var alreadyGone = new CancellationTokenSource();
+        await alreadyGone.CancelAsync();
+
+        Task<ScoredItem[]> cancelled;
+        Task<ScoredItem[]>[] others;
+        using (scorer.HoldRuns())
+        {
+            others = [scorer.TopKAsync(user, ReadOnlyMemory<float>.Empty, 0f, catalog, 5), scorer.TopKAsync(user, ReadOnlyMemory<float>.Empty, 0f, catalog, 5, cancellationToken: CancellationToken.None)];
+            cancelled = scorer.TopKAsync(user, ReadOnlyMemory<float>.Empty, 0f, catalog, 5, cancellationToken: givesUp.Token);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => scorer.TopKAsync(user, ReadOnlyMemory<float>.Empty, 0f, catalog, 5, cancellationToken: alreadyGone.Token));
+            await givesUp.CancelAsync();
+            Assert.True(cancelled.IsCanceled);
+        }
+
+        foreach (var result in await Task.WhenAll(others))
+        {
+            Assert.Equal(expected.Select(item => item.Index), result.Select(item => item.Index));
+        }
+
+        // Only the two calls still waiting were scored; the withdrawn one no longer counts in flight, so disposing
+        // frees the session at once and later calls are refused.
+        Assert.Equal(2, scorer.BatchedCalls);
+        scorer.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => scorer.TopKAsync(user, ReadOnlyMemory<float>.Empty, 0f, catalog, 5));
+    }
+
+    [Fact]
+    public async Task A_call_already_answered_ignores_a_later_cancellation()
+    {
+        var world = RandomWorld.Create(19, 8, items: 300);
+        var catalog = world.BuildCatalog().Current;
+        using var scorer = new OnnxScorer(world.Export(), world.Model, new OnnxScorerOptions { ConcurrentRuns = 1 });
+        var user = world.RandomRequestUser();
+        using var cancellation = new CancellationTokenSource();
+
+        Task<ScoredItem[]> call;
+        using (scorer.HoldRuns())
+        {
+            call = scorer.TopKAsync(user, ReadOnlyMemory<float>.Empty, 0f, catalog, 5, cancellationToken: cancellation.Token);
+        }
+
+        var result = await call;
+        await cancellation.CancelAsync();
+
+        Assert.Equal(5, result.Length);
+        Assert.True(call.IsCompletedSuccessfully);
+        Assert.Equal(1, scorer.BatchedCalls);
+    }
+
+    [Fact]
     public void An_older_graph_format_is_told_apart_from_other_mismatches()
     {
         var world = RandomWorld.Create(17, 8, items: 50);

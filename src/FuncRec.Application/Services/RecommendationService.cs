@@ -51,7 +51,7 @@ public sealed class RecommendationService(
             return new RecommendationResult(userId, null, "popularity", top.Select(t => new ScoredItemResult(t.ItemId, t.Count)).ToArray());
         }
 
-        var items = await TopKAsync(model, online, user, context, k, seen, category);
+        var items = await TopKAsync(model, online, user, context, k, seen, category, cancellationToken);
         var strategy = user is null ? "cold-start" : "model";
         return new RecommendationResult(userId, model.Version, strategy, items.Select(i => new ScoredItemResult(i.Id, model.Model.Clip(i.Score))).ToArray());
     }
@@ -61,7 +61,7 @@ public sealed class RecommendationService(
     /// <see cref="ServingWarmup"/> runs on a model before it serves. Concurrent calls are scored in shared runs
     /// (<see cref="OnnxScorer.TopKAsync"/>).
     /// </summary>
-    internal static Task<ScoredItem[]> TopKAsync(ServingModel model, OnlineLearningService online, UserDocument? user, IReadOnlyDictionary<string, string>? context, int k, IReadOnlyList<RecentInteraction> seen, string? category)
+    internal static Task<ScoredItem[]> TopKAsync(ServingModel model, OnlineLearningService online, UserDocument? user, IReadOnlyDictionary<string, string>? context, int k, IReadOnlyList<RecentInteraction> seen, string? category, CancellationToken cancellationToken = default)
     {
         var catalog = model.Catalog.Current;
         var features = new FeatureVector();
@@ -80,7 +80,7 @@ public sealed class RecommendationService(
             }
         }
 
-        return model.Scorer.TopKAsync(features, vector, bias, catalog, k, excludedCount == excluded.Length ? excluded : excluded[..excludedCount], category);
+        return model.Scorer.TopKAsync(features, vector, bias, catalog, k, excludedCount == excluded.Length ? excluded : excluded[..excludedCount], category, cancellationToken);
     }
 
     public async Task<ScoreResult> ScoreAsync(string userId, IReadOnlyList<string> itemIds, IReadOnlyDictionary<string, string>? context, CancellationToken cancellationToken)

@@ -37,7 +37,7 @@ public sealed class ServingWarmup(IUserStore users, IEventLog log, OnlineLearnin
             async (userId, token) =>
             {
                 var user = RecommendationService.Active(await users.GetAsync(userId, token));
-                await RecommendationService.TopKAsync(model, online, user, context: null, RecommendedItems, user?.Recent ?? [], category: null);
+                await RecommendationService.TopKAsync(model, online, user, context: null, RecommendedItems, user?.Recent ?? [], category: null, token);
             });
 
         logger.LogInformation("Warmed model {ModelVersion} for {Users} recent users in {ElapsedMs:F0} ms", model.Version, recent.Count, TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
