@@ -57,7 +57,10 @@ public sealed class ServingWarmupTests
     {
         using var directory = new TemporaryDirectory("warmup-publish");
         var catalog = TestCatalog.Create(users: 40);
-        await using var host = await InProcessHost.StartAsync(directory.Path, HostSettings.Fast());
+
+        // Tolerance 1: the second challenger is published whatever its hold-out score, which this test is not about
+        // (on 40 users it can come out a little worse than the first model: seen once in a full run).
+        await using var host = await InProcessHost.StartAsync(directory.Path, HostSettings.Fast(("FuncRec:FineTune:Tolerance", "1")));
         await catalog.PutAllAsync(host.Client);
         await host.Client.PostAllAsync(catalog.History(eventsPerUser: 10, seed: 4));
         await host.Client.WaitForQueueDrainedAsync();
