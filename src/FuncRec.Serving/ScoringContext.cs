@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FuncRec.Core.Features;
 using Microsoft.ML.OnnxRuntime;
 using G = FuncRec.Core.Onnx.OnnxScoringGraph;
@@ -362,24 +363,18 @@ internal sealed class TopKCall(FeatureVector user, ReadOnlyMemory<float> onlineV
 
     public Task<ScoredItem[]> Task => _completion.Task;
 
-    // The caller's cancellation, registered while the call waits for a run and released once it is answered. The
-    // runner that answers and the caller that registers may be two threads: the lock orders them.
-    private readonly Lock _registrationLock = new();
-    private CancellationTokenRegistration _cancellation;
-    private bool _answered;
+    // The caller's cancellation, registered only while the call waits for a run (most calls run at once and never
+    // register), released once it is answered. The runner that answers and the caller that registers may be two
+    // threads: whichever comes second sees the other's mark and releases the registration.
+    private static readonly object AnsweredMark = new();
+    private object? _cancellation;
 
     public void Watch(CancellationTokenRegistration cancellation)
     {
-        lock (_registrationLock)
+        if (Interlocked.CompareExchange(ref _cancellation, new StrongBox<CancellationTokenRegistration>(cancellation), null) is not null)
         {
-            if (!_answered)
-            {
-                _cancellation = cancellation;
-                return;
-            }
+            cancellation.Dispose();
         }
-
-        cancellation.Dispose();
     }
 
     public void Complete(ScoredItem[] result)
@@ -402,15 +397,10 @@ internal sealed class TopKCall(FeatureVector user, ReadOnlyMemory<float> onlineV
 
     private void Answered()
     {
-        CancellationTokenRegistration cancellation;
-        lock (_registrationLock)
-        {
-            _answered = true;
-            cancellation = _cancellation;
-            _cancellation = default;
-        }
-
         // Unregister only: never waits here, since the callback that may be running (Cancel) does not come back here.
-        cancellation.Unregister();
+        if (Interlocked.Exchange(ref _cancellation, AnsweredMark) is StrongBox<CancellationTokenRegistration> watched)
+        {
+            watched.Value.Unregister();
+        }
     }
 }
