@@ -24,4 +24,12 @@ public sealed class EmbeddedOptions
     /// while it copied and one file sync.
     /// </summary>
     public int CheckpointIntervalMilliseconds { get; set; } = 200;
+
+    /// <summary>
+    /// How long the user documents a queue consumer writes may wait before they are stored, together with the
+    /// completions of the messages they came from (<see cref="SqliteWriteBehind"/>); 0 stores each batch's documents
+    /// at once. Only with <see cref="ExclusiveDataDirectory"/>. A user with several events in the interval is
+    /// written once; a process killed within it has those messages delivered again, and applies nothing twice.
+    /// </summary>
+    public int WriteBehindMilliseconds { get; set; } = 2000;
 }

@@ -8,9 +8,28 @@ namespace FuncRec.Embedded;
 /// Checkpoints the embedded database's write-ahead log on a timer (<see cref="EmbeddedOptions.CheckpointIntervalMilliseconds"/>),
 /// so that writers never do it in their commits (see <see cref="SqliteDatabase.CheckpointAsync"/>). A failed checkpoint
 /// loses nothing: the pages stay in the log, and the next tick (or a writer's backstop checkpoint) copies them.
+/// It also flushes the database's deferred writes when the host has stopped.
 /// </summary>
-public sealed class SqliteCheckpointer(SqliteDatabase database, IOptions<EmbeddedOptions> options, ILogger<SqliteCheckpointer> logger) : BackgroundService
+public sealed class SqliteCheckpointer(SqliteDatabase database, IOptions<EmbeddedOptions> options, ILogger<SqliteCheckpointer> logger) : BackgroundService, IHostedLifecycleService
 {
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Once every hosted service has stopped (the queue consumers among them), the deferred writes are flushed: a
+    /// host that stops cleanly leaves nothing to be delivered again.
+    /// </summary>
+    public async Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        if (database.WriteBehind is { } behind)
+        {
+            await behind.StopAsync();
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.CheckpointIntervalMilliseconds));

@@ -47,6 +47,43 @@ public sealed class SqliteDatabase
 
     public string DataDirectory { get; }
 
+    /// <summary>The deferred writes of this database, when it writes behind (<see cref="EnableWriteBehind"/>); null when every write is stored at once.</summary>
+    public SqliteWriteBehind? WriteBehind { get; private set; }
+
+    /// <summary>
+    /// Lets the stores defer the writes that may wait (<see cref="SqliteWriteBehind"/>), flushed every
+    /// <paramref name="interval"/>. Only for a process that owns the data directory alone: its cache is then the
+    /// newest state, and what another process reads from the file may be an interval old.
+    /// </summary>
+    public SqliteWriteBehind EnableWriteBehind(TimeSpan interval, Microsoft.Extensions.Logging.ILogger? logger = null)
+    {
+        if (WriteBehind is not null)
+        {
+            throw new InvalidOperationException("This database already writes behind.");
+        }
+
+        WriteBehind = new SqliteWriteBehind(this, interval, logger);
+        return WriteBehind;
+    }
+
+    /// <summary>
+    /// Makes every queue message visible now: those a process that died had received (or held to apply itself)
+    /// would otherwise wait out their visibility timeout. Only for a process that owns the data directory alone,
+    /// at its start, when no message can be in anyone's hands.
+    /// </summary>
+    public void RecoverAbandonedMessages()
+    {
+        _writeGate.Wait();
+        try
+        {
+            (_writer ??= OpenWriter()).Execute("UPDATE queue SET visible_at = 0 WHERE visible_at > 0");
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
     private readonly SemaphoreSlim _writeGate = new(1, 1);
 
     /// <summary>
@@ -172,11 +209,12 @@ public sealed class SqliteDatabase
     }
 
     /// <summary>
-    /// Closes the writer's connection, after waiting for the write turn (so never call it inside one), and every
-    /// idle connection, so that the database files can be copied or deleted; busy ones close when returned.
+    /// Flushes deferred writes, closes the writer's connection, after waiting for the write turn (so never call it
+    /// inside one), and every idle connection, so that the database files can be copied or deleted; busy ones close when returned.
     /// </summary>
     public void ReleaseConnections()
     {
+        WriteBehind?.FlushAsync().GetAwaiter().GetResult();
         _writeGate.Wait();
         try
         {

@@ -15,6 +15,18 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
     private readonly BoundedSignal _room = new();
 
+    /// <summary>Messages whose completion is deferred and not yet flushed: done, though still in the table.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, bool> _completing = new();
+
+    /// <summary>The stage of completions in a flush: after the user documents their batches wrote.</summary>
+    public const int CompletionStage = SqliteUserStore.UserStage + 1;
+
+    /// <summary>
+    /// When the database writes behind, completions wait for the flush that stores the documents their batches
+    /// wrote (<see cref="SqliteWriteBehind"/>); else a message is deleted at once.
+    /// </summary>
+    private SqliteWriteBehind? Behind => options.Value.ExclusiveDataDirectory ? database.WriteBehind : null;
+
     public int MaxMessageBytes => options.Value.MaxMessageBytes;
 
     public async Task EnqueueAsync(string batchJson, CancellationToken cancellationToken)
@@ -48,16 +60,47 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     public async Task RemoveHeldAsync(HeldMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        using var writing = await database.EnterWriteAsync();
-        var connection = writing.Connection;
 
         // Never delivered: still the producer's. Once a consumer has received it, that delivery completes it.
-        var command = connection.Prepared("DELETE FROM queue WHERE id = $id AND dequeue_count = 0");
+        if (Behind is { } behind)
+        {
+            // Held messages are not part of the backlog: nothing to count while the removal waits. Nor is the message
+            // kept from consumers meanwhile: one may have received it already, when its hold ran out, and then that
+            // delivery completes it (the removal deletes only a message never delivered). Holds last far longer than
+            // a flush interval, so a consumer meeting a removed message (and finding its batch applied) is rare.
+            behind.Defer(Key("remove", (long)message.Receipt), CompletionStage, new DeferredDelete((long)message.Receipt, OnlyUndelivered: true, Done: null));
+            return;
+        }
+
+        using var writing = await database.EnterWriteAsync();
+        var connection = writing.Connection;
+        var command = connection.Prepared(DeleteUndelivered);
         command.Parameters.AddWithValue("$id", (long)message.Receipt);
         if (command.ExecuteNonQuery() > 0)
         {
             _room.Pulse();
         }
+    }
+
+    private const string DeleteUndelivered = "DELETE FROM queue WHERE id = $id AND dequeue_count = 0";
+
+    private const string Delete = "DELETE FROM queue WHERE id = $id";
+
+    /// <summary>A key per message and kind of deletion: a held message's removal and a consumer's completion of it each run (the second deletes nothing).</summary>
+    private static string Key(string kind, long id) => $"queue-{kind}:{id.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>A message's deletion, deferred to the flush after the documents its batch wrote.</summary>
+    private sealed class DeferredDelete(long id, bool OnlyUndelivered, Action? Done) : DeferredWrite
+    {
+        public override void Write(PooledConnection connection, Microsoft.Data.Sqlite.SqliteTransaction transaction)
+        {
+            var command = connection.Prepared(OnlyUndelivered ? DeleteUndelivered : Delete);
+            command.Transaction = transaction;
+            command.Parameters.AddWithValue("$id", id);
+            command.ExecuteNonQuery();
+        }
+
+        public override void Committed() => Done?.Invoke();
     }
 
     public Task<long> CountAsync(CancellationToken cancellationToken)
@@ -67,7 +110,11 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
         using var connection = database.Open();
         var command = connection.Prepared("SELECT COUNT(*) FROM queue WHERE NOT (dequeue_count = 0 AND visible_at > $now)");
         command.Parameters.AddWithValue("$now", clock.GetUtcNow().UtcTicks);
-        return Task.FromResult((long)command.ExecuteScalar()!);
+
+        // Completed messages whose deletion waits for a flush are not backlog. (Read after the count, a flush that
+        // committed in between is subtracted twice: the backlog looks smaller for a moment, never larger.)
+        var count = (long)command.ExecuteScalar()!;
+        return Task.FromResult(Math.Max(0, count - _completing.Count));
     }
 
     /// <summary>Messages in the poison table (for health, tests and operators).</summary>
@@ -90,11 +137,24 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
         var now = clock.GetUtcNow().UtcTicks;
         using var writing = await database.EnterWriteAsync();
         var connection = writing.Connection;
-        var command = connection.Prepared("""
-            UPDATE queue SET visible_at = $hidden, dequeue_count = dequeue_count + 1
-            WHERE id IN (SELECT id FROM queue WHERE visible_at <= $now ORDER BY id LIMIT $max)
-            RETURNING id, body, dequeue_count
-            """);
+        // Completed messages whose deletion waits for a flush are done: never delivered again, whatever their visibility.
+        var deleting = _completing.IsEmpty ? null : $"[{string.Join(',', _completing.Keys)}]";
+        var command = connection.Prepared(deleting is null
+            ? """
+              UPDATE queue SET visible_at = $hidden, dequeue_count = dequeue_count + 1
+              WHERE id IN (SELECT id FROM queue WHERE visible_at <= $now ORDER BY id LIMIT $max)
+              RETURNING id, body, dequeue_count
+              """
+            : """
+              UPDATE queue SET visible_at = $hidden, dequeue_count = dequeue_count + 1
+              WHERE id IN (SELECT id FROM queue WHERE visible_at <= $now AND id NOT IN (SELECT value FROM json_each($deleting)) ORDER BY id LIMIT $max)
+              RETURNING id, body, dequeue_count
+              """);
+        if (deleting is not null)
+        {
+            command.Parameters.AddWithValue("$deleting", deleting);
+        }
+
         command.Parameters.AddWithValue("$now", now);
         command.Parameters.AddWithValue("$hidden", now + visibilityTimeout.Ticks);
         command.Parameters.AddWithValue("$max", maxMessages);
@@ -111,9 +171,20 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
 
     public async Task CompleteAsync(QueueMessage message, CancellationToken cancellationToken)
     {
+        if (Behind is { } behind)
+        {
+            // Not delivered again (see ReceiveAsync), unless the process dies before the flush: then its batch is
+            // recognised as applied.
+            var id = (long)message.Receipt;
+            _completing[id] = true;
+            behind.Defer(Key("complete", id), CompletionStage, new DeferredDelete(id, OnlyUndelivered: false, Done: () => _completing.TryRemove(id, out _)));
+            _room.Pulse();
+            return;
+        }
+
         using var writing = await database.EnterWriteAsync();
         var connection = writing.Connection;
-        var command = connection.Prepared("DELETE FROM queue WHERE id = $id");
+        var command = connection.Prepared(Delete);
         command.Parameters.AddWithValue("$id", (long)message.Receipt);
         command.ExecuteNonQuery();
         _room.Pulse();

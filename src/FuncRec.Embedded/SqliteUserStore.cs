@@ -17,10 +17,24 @@ namespace FuncRec.Embedded;
 /// keeps its encoding, from which the user's next version copies what it shares (see
 /// <see cref="UserDocumentBinary.Encode(UserDocument, EncodedUserDocument?)"/>): ~5–8 KB a user more (the bytes
 /// and where each window's elements start), up to a few hundred MB at the cache's bound.
+/// <para>
+/// When the database writes behind (<see cref="SqliteDatabase.WriteBehind"/>), the versions are compared in memory
+/// and the documents a batch writes (<see cref="TryWriteManyAsync"/>) are stored with the next flush; the newest
+/// version of each user waits in <c>_unflushed</c> until then, and reads see it. <see cref="TryWriteAsync"/> and
+/// <see cref="DeleteAsync"/> are stored before they return.
+/// </para>
 /// </summary>
 public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extensions.Options.IOptions<EmbeddedOptions>? options = null) : IUserStore
 {
     private readonly bool _exclusive = options?.Value.ExclusiveDataDirectory ?? true;
+
+    /// <summary>Writing behind needs the cache to be the newest state, which only a process alone in its directory has.</summary>
+    private SqliteWriteBehind? Behind => _exclusive ? database.WriteBehind : null;
+
+    // Write-behind only: each user's newest version not yet flushed, and the lock under which versions are compared
+    // and advanced.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Version, UserDocument Document)> _unflushed = new(StringComparer.Ordinal);
+    private readonly Lock _versions = new();
 
     private const int MaxCachedDocuments = 50_000;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Version, UserDocument Document, EncodedUserDocument? Encoded)> _parsed = new(StringComparer.Ordinal);
@@ -31,6 +45,11 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
 
     public Task<Versioned<UserDocument>?> GetAsync(string id, CancellationToken cancellationToken)
     {
+        if (_unflushed.TryGetValue(id, out var newest))
+        {
+            return Task.FromResult<Versioned<UserDocument>?>(new Versioned<UserDocument>(newest.Document, newest.Version.ToString(CultureInfo.InvariantCulture)));
+        }
+
         if (_parsed.TryGetValue(id, out var cached) && _exclusive)
         {
             return Task.FromResult<Versioned<UserDocument>?>(new Versioned<UserDocument>(cached.Document, cached.Version.ToString(CultureInfo.InvariantCulture)));
@@ -59,7 +78,29 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
 
         var (document, encoded) = ReadDocument(reader);
         var version = reader.GetInt64(1);
-        Remember(id, version, document, encoded);
+        if (Behind is not null)
+        {
+            lock (_versions)
+            {
+                // A write may have been compared and deferred while this read went to the file: the newer one stands.
+                if (_unflushed.TryGetValue(id, out newest))
+                {
+                    return Task.FromResult<Versioned<UserDocument>?>(new Versioned<UserDocument>(newest.Document, newest.Version.ToString(CultureInfo.InvariantCulture)));
+                }
+
+                if (_parsed.TryGetValue(id, out var current) && current.Version >= version)
+                {
+                    return Task.FromResult<Versioned<UserDocument>?>(new Versioned<UserDocument>(current.Document, current.Version.ToString(CultureInfo.InvariantCulture)));
+                }
+
+                Remember(id, version, document, encoded);
+            }
+        }
+        else
+        {
+            Remember(id, version, document, encoded);
+        }
+
         return Task.FromResult<Versioned<UserDocument>?>(new Versioned<UserDocument>(document, version.ToString(CultureInfo.InvariantCulture)));
     }
 
@@ -89,6 +130,20 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
 
     public async Task<string?> TryWriteAsync(UserDocument document, string? expectedETag, CancellationToken cancellationToken)
     {
+        if (Behind is { } behind)
+        {
+            if (await TryAdvanceAsync(document, expectedETag) is not { } advanced)
+            {
+                return null;
+            }
+
+            // Stored before the answer, as a single write (a user's profile, their forgetting) is expected to be. If
+            // the flush fails, the write waits for the next one, like the batches' writes.
+            behind.Defer(Key(document.Id), UserStage, new DeferredUserWrite(this, document.Id, advanced, document));
+            await behind.FlushAsync(CancellationToken.None);
+            return advanced.ToString(CultureInfo.InvariantCulture);
+        }
+
         var encoded = Encode(document);
         using var writing = await database.EnterWriteAsync();
         var connection = writing.Connection;
@@ -101,6 +156,22 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
         var results = new string?[writes.Count];
         if (writes.Count == 0)
         {
+            return results;
+        }
+
+        if (Behind is { } behind)
+        {
+            // Compared in memory and stored with the next flush, before the completion of the message they came from.
+            for (var i = 0; i < writes.Count; i++)
+            {
+                var document = writes[i].Document;
+                if (await TryAdvanceAsync(document, writes[i].ExpectedETag) is { } advanced)
+                {
+                    behind.Defer(Key(document.Id), UserStage, new DeferredUserWrite(this, document.Id, advanced, document));
+                    results[i] = advanced.ToString(CultureInfo.InvariantCulture);
+                }
+            }
+
             return results;
         }
 
@@ -201,11 +272,156 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
+        if (Behind is { } behind)
+        {
+            // No flush may write a version of the user after the row is gone.
+            using var holding = await behind.HoldFlushesAsync(cancellationToken);
+            behind.Cancel(Key(id));
+            bool unflushed;
+            lock (_versions)
+            {
+                unflushed = _unflushed.TryRemove(id, out _);
+                _parsed.TryRemove(id, out _);
+            }
+
+            return await DeleteStoredAsync(id) | unflushed;
+        }
+
+        return await DeleteStoredAsync(id);
+    }
+
+    private async Task<bool> DeleteStoredAsync(string id)
+    {
         using var writing = await database.EnterWriteAsync();
         var connection = writing.Connection;
         var command = connection.Prepared("DELETE FROM users WHERE id = $id");
         command.Parameters.AddWithValue("$id", id);
         _parsed.TryRemove(id, out _);
         return command.ExecuteNonQuery() == 1;
+    }
+
+    /// <summary>The stage of user documents in a flush: before the queue's completions (<see cref="SqliteEventQueue.CompletionStage"/>).</summary>
+    public const int UserStage = 0;
+
+    private static string Key(string id) => "user:" + id;
+
+    /// <summary>
+    /// Write-behind: compares <paramref name="expectedETag"/> with the user's newest version (unflushed, cached, or
+    /// else stored) and, if it matches, makes <paramref name="document"/> the newest; returns its version, or null
+    /// when another writer got there first.
+    /// </summary>
+    private async ValueTask<long?> TryAdvanceAsync(UserDocument document, string? expectedETag)
+    {
+        long? expected = null;
+        if (expectedETag is not null)
+        {
+            if (!long.TryParse(expectedETag, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+            {
+                return null;
+            }
+
+            expected = parsed;
+        }
+
+        var id = document.Id;
+        while (true)
+        {
+            // A user memory does not know (the cache was cleared) is looked up in the file, outside the lock.
+            (bool Known, long? Version) stored = default;
+            if (!_unflushed.ContainsKey(id) && !_parsed.ContainsKey(id))
+            {
+                stored = (true, await ReadVersionAsync(id));
+            }
+
+            lock (_versions)
+            {
+                long? current;
+                if (_unflushed.TryGetValue(id, out var newest))
+                {
+                    current = newest.Version;
+                }
+                else if (_parsed.TryGetValue(id, out var cached))
+                {
+                    current = cached.Version;
+                }
+                else if (stored.Known)
+                {
+                    current = stored.Version;
+                }
+                else
+                {
+                    // Dropped from the cache between the look and the lock: look in the file again.
+                    continue;
+                }
+
+                if (current != expected)
+                {
+                    return null;
+                }
+
+                var version = (current ?? 0) + 1;
+                _unflushed[id] = (version, document);
+
+                // The cache keeps the encoding it had: the base the next encoding copies from (see Encode).
+                Remember(id, version, document, _parsed.TryGetValue(id, out var previous) ? previous.Encoded : null);
+                return version;
+            }
+        }
+    }
+
+    private Task<long?> ReadVersionAsync(string id)
+    {
+        using var connection = database.Open();
+        var probe = connection.Prepared("SELECT version FROM users WHERE id = $id");
+        probe.Parameters.AddWithValue("$id", id);
+        return Task.FromResult(probe.ExecuteScalar() is long version ? version : (long?)null);
+    }
+
+    /// <summary>A flush stored <paramref name="version"/> of the user: it is no longer unflushed (unless a newer one is), and its encoding is the next one's base.</summary>
+    private void Flushed(string id, long version, UserDocument document, EncodedUserDocument encoded)
+    {
+        lock (_versions)
+        {
+            if (_unflushed.TryGetValue(id, out var newest) && newest.Version == version)
+            {
+                _unflushed.TryRemove(id, out _);
+            }
+
+            if (_parsed.TryGetValue(id, out var cached))
+            {
+                // The stored encoding is the newest there is, whether the cached version is this one or a later one.
+                if (cached.Version >= version)
+                {
+                    _parsed[id] = (cached.Version, cached.Document, encoded);
+                }
+            }
+            else if (!_unflushed.ContainsKey(id))
+            {
+                Remember(id, version, document, encoded);
+            }
+        }
+    }
+
+    /// <summary>One user's newest document, written by the flush unless an equal or newer version is already stored.</summary>
+    private sealed class DeferredUserWrite(SqliteUserStore store, string id, long version, UserDocument document) : DeferredWrite
+    {
+        private EncodedUserDocument? _encoded;
+
+        public override void Prepare() => _encoded = store.Encode(document);
+
+        public override void Write(PooledConnection connection, Microsoft.Data.Sqlite.SqliteTransaction transaction)
+        {
+            var upsert = connection.Prepared("""
+                INSERT INTO users (id, doc, version) VALUES ($id, $doc, $version)
+                ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, version = excluded.version WHERE excluded.version > users.version
+                """);
+            upsert.Transaction = transaction;
+            upsert.Parameters.AddWithValue("$id", id);
+            upsert.Parameters.AddWithValue("$doc", _encoded!.Bytes);
+            upsert.Parameters.AddWithValue("$version", version);
+            upsert.ExecuteNonQuery();
+        }
+
+        public override void Committed() => store.Flushed(id, version, document, _encoded!);
     }
 }

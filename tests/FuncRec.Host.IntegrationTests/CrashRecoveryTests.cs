@@ -43,7 +43,7 @@ public sealed class CrashRecoveryTests
 
         await using (var second = await ServeProcess.StartAsync(directory.Path, environment))
         {
-            // Messages a killed consumer had taken reappear after their visibility timeout (30 s in the local host).
+            // Messages the killed process had taken (or completed without flushing) are delivered again at the start.
             await second.Client.WaitForQueueDrainedAsync(TimeSpan.FromSeconds(90));
             Assert.True(history.Count + burst.Length == await TotalEventCountAsync(second.Client, catalog), $"{pendingAtKill} messages were pending at the kill");
 

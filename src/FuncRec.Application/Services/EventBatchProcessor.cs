@@ -193,7 +193,8 @@ public sealed class EventBatchProcessor(
         for (var attempt = 1; attempt <= maxAttempts; attempt++)
         {
             var plan = Plan(model, batch, userId, events, await users.GetAsync(userId, cancellationToken), now);
-            if (plan.Updated is null || await users.TryWriteAsync(plan.Updated, plan.ExpectedETag, cancellationToken) is not null)
+            // As one of many: a store that writes batches behind (the embedded one) need not store this one apart.
+            if (plan.Updated is null || (await users.TryWriteManyAsync([(plan.Updated, plan.ExpectedETag)], cancellationToken))[0] is not null)
             {
                 return plan.Outcome;
             }

@@ -1,0 +1,245 @@
+using FuncRec.Application.Contracts;
+using FuncRec.Application.Ports;
+using FuncRec.Embedded;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace FuncRec.Adapters.IntegrationTests.Embedded;
+
+/// <summary>
+/// The embedded stores writing behind (<see cref="SqliteWriteBehind"/>): what waits for a flush, what a flush
+/// stores and in which order, and what a process that dies before one leaves for the next.
+/// </summary>
+public sealed class WriteBehindTests : IDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("funcrec-write-behind-");
+    private readonly List<SqliteDatabase> _databases = [];
+
+    /// <summary>A process's database writing behind; the interval is long, so only the test flushes.</summary>
+    private (SqliteDatabase Database, SqliteUserStore Users, SqliteEventQueue Queue) Writer()
+    {
+        var database = Open();
+        database.EnableWriteBehind(TimeSpan.FromHours(1));
+        return (database, new SqliteUserStore(database, Options()), new SqliteEventQueue(database, Options(), TimeProvider.System));
+    }
+
+    /// <summary>What another process would find in the file: a store with nothing cached and nothing deferred.</summary>
+    private (SqliteUserStore Users, SqliteEventQueue Queue) Reader()
+    {
+        var database = Open();
+        return (new SqliteUserStore(database, Options()), new SqliteEventQueue(database, Options(), TimeProvider.System));
+    }
+
+    private SqliteDatabase Open()
+    {
+        var database = new SqliteDatabase(_directory.FullName);
+        _databases.Add(database);
+        return database;
+    }
+
+    private IOptions<EmbeddedOptions> Options() => Microsoft.Extensions.Options.Options.Create(new EmbeddedOptions { DataDirectory = _directory.FullName });
+
+    private static UserDocument User(string id, long events) => new() { Id = id, EventCount = events, AppliedEventIds = [$"{id}-e{events}"], AppliedEventBatches = [1] };
+
+    private static async Task<string?> WriteAsync(IUserStore users, UserDocument document, string? expectedETag)
+        => (await users.TryWriteManyAsync([(document, expectedETag)], CancellationToken.None))[0];
+
+    [Fact]
+    public async Task A_batchs_documents_are_read_from_memory_until_a_flush_stores_them()
+    {
+        var (database, users, _) = Writer();
+
+        Assert.Equal("1", await WriteAsync(users, User("u", 1), null));
+
+        Assert.Equal(1, (await users.GetAsync("u", CancellationToken.None))!.Value.EventCount);
+        Assert.Null(await Reader().Users.GetAsync("u", CancellationToken.None));
+
+        await database.WriteBehind!.FlushAsync();
+
+        var stored = await Reader().Users.GetAsync("u", CancellationToken.None);
+        Assert.Equal(("1", 1L), (stored!.ETag, stored.Value.EventCount));
+    }
+
+    [Fact]
+    public async Task A_user_written_several_times_before_a_flush_is_stored_once_as_the_newest()
+    {
+        var (database, users, _) = Writer();
+
+        Assert.Equal("1", await WriteAsync(users, User("u", 1), null));
+        Assert.Equal("2", await WriteAsync(users, User("u", 2), "1"));
+        Assert.Equal("3", await WriteAsync(users, User("u", 3), "2"));
+        Assert.Equal(1, database.WriteBehind!.PendingCount);
+
+        await database.WriteBehind.FlushAsync();
+
+        var stored = await Reader().Users.GetAsync("u", CancellationToken.None);
+        Assert.Equal(("3", 3L), (stored!.ETag, stored.Value.EventCount));
+        Assert.Equal(0, database.WriteBehind.PendingCount);
+    }
+
+    [Fact]
+    public async Task Versions_are_compared_in_memory_so_a_stale_etag_loses_before_any_flush()
+    {
+        var (database, users, _) = Writer();
+        await WriteAsync(users, User("u", 1), null);
+
+        Assert.Equal("2", await WriteAsync(users, User("u", 2), "1"));
+        Assert.Null(await WriteAsync(users, User("u", 99), "1"));
+        Assert.Null(await WriteAsync(users, User("u", 99), null));
+
+        await database.WriteBehind!.FlushAsync();
+        Assert.Equal(2, (await Reader().Users.GetAsync("u", CancellationToken.None))!.Value.EventCount);
+
+        // After the flush the version goes on from the stored one, whether memory still has it or not.
+        Assert.Equal("3", await WriteAsync(users, User("u", 3), "2"));
+    }
+
+    [Fact]
+    public async Task A_single_write_is_stored_before_it_returns_with_what_waited_before_it()
+    {
+        var (_, users, _) = Writer();
+        await WriteAsync(users, User("batch-user", 1), null);
+
+        Assert.Equal("1", await users.TryWriteAsync(User("profile-user", 1), null, CancellationToken.None));
+
+        var reader = Reader().Users;
+        Assert.NotNull(await reader.GetAsync("profile-user", CancellationToken.None));
+        Assert.NotNull(await reader.GetAsync("batch-user", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_deleted_user_is_not_brought_back_by_a_write_that_waited()
+    {
+        var (database, users, _) = Writer();
+        await users.TryWriteAsync(User("u", 1), null, CancellationToken.None);
+        await WriteAsync(users, User("u", 2), "1");
+
+        Assert.True(await users.DeleteAsync("u", CancellationToken.None));
+        await database.WriteBehind!.FlushAsync();
+
+        Assert.Null(await users.GetAsync("u", CancellationToken.None));
+        Assert.Null(await Reader().Users.GetAsync("u", CancellationToken.None));
+
+        // A user never flushed existed all the same.
+        await WriteAsync(users, User("v", 1), null);
+        Assert.True(await users.DeleteAsync("v", CancellationToken.None));
+        Assert.False(await users.DeleteAsync("v", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_completed_message_leaves_the_backlog_at_once_and_the_table_with_the_flush()
+    {
+        var (database, users, queue) = Writer();
+        await queue.EnqueueAsync("""{"first":1}""", CancellationToken.None);
+        await queue.EnqueueAsync("""{"second":2}""", CancellationToken.None);
+        var message = Assert.Single(await queue.ReceiveAsync(1, TimeSpan.FromMinutes(5), CancellationToken.None));
+        await WriteAsync(users, User("u", 1), null);
+
+        await queue.CompleteAsync(message, CancellationToken.None);
+
+        Assert.Equal(1, await queue.CountAsync(CancellationToken.None));
+        Assert.Equal(2, await Reader().Queue.CountAsync(CancellationToken.None));
+
+        await database.WriteBehind!.FlushAsync();
+
+        Assert.Equal(1, await queue.CountAsync(CancellationToken.None));
+        Assert.Equal(1, await Reader().Queue.CountAsync(CancellationToken.None));
+        Assert.NotNull(await Reader().Users.GetAsync("u", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_completion_is_never_stored_before_the_documents_deferred_ahead_of_it()
+    {
+        var (database, users, queue) = Writer();
+        await queue.EnqueueAsync("""{"batch":1}""", CancellationToken.None);
+        var message = Assert.Single(await queue.ReceiveAsync(1, TimeSpan.FromMinutes(5), CancellationToken.None));
+        await WriteAsync(users, User("u", 1), null);
+        var behind = database.WriteBehind!;
+        behind.Defer("failing", SqliteUserStore.UserStage, new FailingWrite());
+        await queue.CompleteAsync(message, CancellationToken.None);
+
+        await Assert.ThrowsAsync<SqliteException>(() => behind.FlushAsync());
+
+        // The documents' stage failed, so the message stays, and everything not committed waits for the next flush.
+        Assert.Equal(1, await Reader().Queue.CountAsync(CancellationToken.None));
+        Assert.Equal(3, behind.PendingCount);
+
+        behind.Cancel("failing");
+        await behind.FlushAsync();
+        Assert.Equal(0, await Reader().Queue.CountAsync(CancellationToken.None));
+        Assert.NotNull(await Reader().Users.GetAsync("u", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task What_a_dead_process_had_not_flushed_is_delivered_again_at_once_by_the_next()
+    {
+        var (_, users, queue) = Writer();
+        await queue.EnqueueAsync("""{"batch":1}""", CancellationToken.None);
+        var held = await queue.EnqueueHeldAsync("""{"held":1}""", TimeSpan.FromMinutes(5), CancellationToken.None);
+        var message = Assert.Single(await queue.ReceiveAsync(1, TimeSpan.FromMinutes(5), CancellationToken.None));
+        await WriteAsync(users, User("u", 1), null);
+        await queue.CompleteAsync(message, CancellationToken.None);
+        await queue.RemoveHeldAsync(held, CancellationToken.None);
+
+        // The process dies here: nothing is flushed. The next one, alone in the directory, sees both messages at once
+        // (not when their visibility or hold ends) and no document: the batch will be applied again.
+        var next = Open();
+        next.RecoverAbandonedMessages();
+        var nextQueue = new SqliteEventQueue(next, Options(), TimeProvider.System);
+        var redelivered = await nextQueue.ReceiveAsync(10, TimeSpan.FromMinutes(5), CancellationToken.None);
+
+        Assert.Equal(["""{"batch":1}""", """{"held":1}"""], redelivered.Select(m => m.Body));
+        Assert.Null(await new SqliteUserStore(next, Options()).GetAsync("u", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_stopped_write_behind_has_flushed_and_stores_later_writes_on_its_own()
+    {
+        var (database, users, _) = Writer();
+        await WriteAsync(users, User("u", 1), null);
+
+        await database.WriteBehind!.StopAsync();
+        Assert.NotNull(await Reader().Users.GetAsync("u", CancellationToken.None));
+
+        await WriteAsync(users, User("late", 1), null);
+        await Eventually(async () => await Reader().Users.GetAsync("late", CancellationToken.None) is not null);
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail("The late write was never stored.");
+    }
+
+    /// <summary>A write that the database refuses (a statement that cannot run).</summary>
+    private sealed class FailingWrite : DeferredWrite
+    {
+        public override void Write(PooledConnection connection, SqliteTransaction transaction)
+        {
+            var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "INSERT INTO no_such_table VALUES (1)";
+            command.ExecuteNonQuery();
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var database in _databases)
+        {
+            database.WriteBehind?.StopAsync().GetAwaiter().GetResult();
+            database.ReleaseConnections();
+        }
+
+        _directory.Delete(recursive: true);
+    }
+}
