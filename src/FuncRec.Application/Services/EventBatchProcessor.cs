@@ -278,13 +278,17 @@ public sealed class EventBatchProcessor(
         return new UserPlan(updated, stored?.ETag, new UserOutcome(logged, fresh.Count, duplicates, dropped, losses));
     }
 
+    [ThreadStatic]
+    private static FeatureVector? t_features;
+
     private (UserDocument Document, List<double[]> Losses) Learn(ServingModel? model, UserDocument document, string batchId, uint tag, List<AcceptedEvent> fresh, DateTimeOffset now)
     {
         var state = model is null ? null : onlineLearning.StateFor(model, document);
         var recent = new List<RecentInteraction>(document.Recent.Count + fresh.Count);
         recent.AddRange(document.Recent);
         var working = document with { Recent = recent };
-        var features = new FeatureVector();
+        // One per thread, reused: learning runs synchronously, and every user of every batch needs one.
+        var features = t_features ??= UserFeatures.NewVector();
         var losses = new List<double[]>();
         foreach (var e in fresh)
         {
@@ -338,7 +342,7 @@ public sealed class EventBatchProcessor(
             AppliedBatchTags = batchTags,
             AppliedBatchIds = batches,
             EventCount = document.EventCount + fresh.Count,
-            Online = state is null ? document.Online : OnlineLearningService.ToDocument(state),
+            Online = state is null ? document.Online : OnlineLearningService.TakeDocument(state),
             UpdatedAt = now,
             DeletedAt = null,
             IdIndex = appliedIndex,

@@ -61,7 +61,7 @@ public sealed class OnlineLearningService
 
         Interlocked.Increment(ref _rederived);
 
-        var features = new FeatureVector();
+        var features = UserFeatures.NewVector();
         for (var i = 0; i < user.Recent.Count; i++)
         {
             var interaction = user.Recent[i];
@@ -219,6 +219,13 @@ public sealed class OnlineLearningService
         private bool Serves(string modelVersion, int catalogSize, int candidate)
             => ModelVersion == modelVersion && CatalogSize == catalogSize && Candidate == candidate;
     }
+
+    /// <summary>
+    /// The document of a state that nobody uses afterwards (the consumer's, once a user's events are learned): its
+    /// arrays become the document's, where <see cref="ToDocument"/> copies them.
+    /// </summary>
+    public static OnlineStateDocument TakeDocument(UserOnlineState state)
+        => new(state.ModelVersion ?? string.Empty, state.Vectors, state.Biases, state.VectorAccumulators, state.BiasAccumulators, state.AppliedEvents);
 
     public static OnlineStateDocument ToDocument(UserOnlineState state)
         => new(state.ModelVersion ?? string.Empty, (float[])state.Vectors.Clone(), (float[])state.Biases.Clone(),

@@ -64,7 +64,7 @@ public sealed class RecommendationService(
     internal static Task<ScoredItem[]> TopKAsync(ServingModel model, OnlineLearningService online, UserDocument? user, IReadOnlyDictionary<string, string>? context, int k, IReadOnlyList<RecentInteraction> seen, string? category, CancellationToken cancellationToken = default)
     {
         var catalog = model.Catalog.Current;
-        var features = new FeatureVector();
+        var features = UserFeatures.NewVector();
         UserFeatures.Encode(model, user, context, features);
         var (vector, bias) = online.ServedFor(model, user);
 
@@ -114,7 +114,7 @@ public sealed class RecommendationService(
             }
         }
 
-        var features = new FeatureVector();
+        var features = UserFeatures.NewVector();
         UserFeatures.Encode(model, user, context, features);
         var (vector, bias) = online.ServedFor(model, user);
         var scores = known.Count == 0 ? [] : model.Scorer.ScoreCandidates(features, vector, bias, catalog, known.Select(k => k.Index).ToArray());
@@ -130,7 +130,7 @@ public sealed class RecommendationService(
         }
 
         var user = Active(await users.GetAsync(userId, cancellationToken));
-        var userFeatures = new FeatureVector();
+        var userFeatures = UserFeatures.NewVector();
         UserFeatures.Encode(model, user, null, userFeatures);
         var profile = new EntityProfile(itemId, item!.Features);
         var itemFeatures = new FeatureVector();
