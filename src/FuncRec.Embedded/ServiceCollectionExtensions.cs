@@ -21,14 +21,9 @@ public static class ServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<IOptions<EmbeddedOptions>>().Value;
             var database = new SqliteDatabase(options.DataDirectory);
-            if (options.ExclusiveDataDirectory)
+            if (options.ExclusiveDataDirectory && options.WriteBehindMilliseconds > 0)
             {
-                // This process is alone in the directory: what a process before it left in hand is delivered now.
-                database.RecoverAbandonedMessages();
-                if (options.WriteBehindMilliseconds > 0)
-                {
-                    database.EnableWriteBehind(TimeSpan.FromMilliseconds(options.WriteBehindMilliseconds), sp.GetRequiredService<ILoggerFactory>().CreateLogger<SqliteWriteBehind>());
-                }
+                database.EnableWriteBehind(TimeSpan.FromMilliseconds(options.WriteBehindMilliseconds), sp.GetRequiredService<ILoggerFactory>().CreateLogger<SqliteWriteBehind>());
             }
 
             return database;

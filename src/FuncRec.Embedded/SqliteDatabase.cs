@@ -7,7 +7,7 @@ namespace FuncRec.Embedded;
 /// transaction survives the process being killed (it is in the WAL, which the OS holds), which is the durability
 /// the local host promises; writers wait on each other up to the busy timeout instead of failing.
 /// </summary>
-public sealed class SqliteDatabase
+public sealed class SqliteDatabase : IAsyncDisposable
 {
     private readonly string _connectionString;
     private readonly System.Collections.Concurrent.ConcurrentBag<PooledConnection> _idle = [];
@@ -47,6 +47,19 @@ public sealed class SqliteDatabase
 
     public string DataDirectory { get; }
 
+    /// <summary>
+    /// Flushes and stops the deferred writes, if this database writes behind: the service provider that made it
+    /// disposes it, so a command that applies events without running the host's services (an import) stores them
+    /// before it exits. Connections stay open for whoever still holds this object.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (WriteBehind is { } behind)
+        {
+            await behind.StopAsync().ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The deferred writes of this database, when it writes behind (<see cref="EnableWriteBehind"/>); null when every write is stored at once.</summary>
     public SqliteWriteBehind? WriteBehind { get; private set; }
 
@@ -67,16 +80,20 @@ public sealed class SqliteDatabase
     }
 
     /// <summary>
-    /// Makes every queue message visible now: those a process that died had received (or held to apply itself)
-    /// would otherwise wait out their visibility timeout. Only for a process that owns the data directory alone,
-    /// at its start, when no message can be in anyone's hands.
+    /// Makes the queue messages stored before <paramref name="insertedBeforeTicks"/> visible now: those a process that
+    /// died had received (or held to apply itself) would otherwise wait out their visibility timeout or hold. Only for
+    /// a process that owns the data directory alone, before it first receives, with the time it started: nothing
+    /// stored before then can be in anyone's hands (<see cref="SqliteEventQueue"/> does so).
     /// </summary>
-    public void RecoverAbandonedMessages()
+    public void RecoverAbandonedMessages(long insertedBeforeTicks)
     {
         _writeGate.Wait();
         try
         {
-            (_writer ??= OpenWriter()).Execute("UPDATE queue SET visible_at = 0 WHERE visible_at > 0");
+            var writer = _writer ??= OpenWriter();
+            var command = writer.Prepared("UPDATE queue SET visible_at = 0 WHERE visible_at > 0 AND inserted_at < $before");
+            command.Parameters.AddWithValue("$before", insertedBeforeTicks);
+            command.ExecuteNonQuery();
         }
         finally
         {

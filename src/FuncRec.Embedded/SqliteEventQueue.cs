@@ -15,6 +15,11 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
     private readonly BoundedSignal _room = new();
 
+    private int _recovered;
+
+    /// <summary>When this process's queue came to be: messages stored before it belong to processes before it.</summary>
+    private readonly long _startedAt = clock.GetUtcNow().UtcTicks;
+
     /// <summary>Messages whose completion is deferred and not yet flushed: done, though still in the table.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, bool> _completing = new();
 
@@ -134,6 +139,14 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
 
     public async Task<IReadOnlyList<QueueMessage>> ReceiveAsync(int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
     {
+        if (options.Value.ExclusiveDataDirectory && Interlocked.Exchange(ref _recovered, 1) == 0)
+        {
+            // This process is alone in the directory and receives for the first time: what a process before it had in
+            // hand (received, completed but not flushed, or held to apply itself) is delivered now, not when its
+            // visibility timeout or hold ends. Messages this process stored are its own business.
+            database.RecoverAbandonedMessages(_startedAt);
+        }
+
         var now = clock.GetUtcNow().UtcTicks;
         using var writing = await database.EnterWriteAsync();
         var connection = writing.Connection;

@@ -269,6 +269,12 @@ public sealed class SqliteEventQueueContractTests : EventQueueContract
     protected override AdapterHarness CreateHarness() => new EmbeddedHarness();
 }
 
+/// <summary>The same contract while the stores write behind: completions wait for a flush (2 s) longer than the tests' leases.</summary>
+public sealed class SqliteWriteBehindEventQueueContractTests : EventQueueContract
+{
+    protected override AdapterHarness CreateHarness() => new EmbeddedHarness(writeBehindMilliseconds: 2000);
+}
+
 [Collection(EmulatorCollections.Queues)]
 public sealed class StorageQueueEventQueueContractTests(EmulatorFixture emulators) : EventQueueContract
 {

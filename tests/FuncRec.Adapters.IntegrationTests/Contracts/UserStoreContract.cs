@@ -163,6 +163,12 @@ public sealed class SqliteUserStoreContractTests : UserStoreContract
     protected override AdapterHarness CreateHarness() => new EmbeddedHarness();
 }
 
+/// <summary>The same contract while the store writes behind (versions compared in memory, documents flushed every 2 s).</summary>
+public sealed class SqliteWriteBehindUserStoreContractTests : UserStoreContract
+{
+    protected override AdapterHarness CreateHarness() => new EmbeddedHarness(writeBehindMilliseconds: 2000);
+}
+
 [Collection(EmulatorCollections.Cosmos)]
 public sealed class CosmosUserStoreContractTests(EmulatorFixture emulators) : UserStoreContract
 {

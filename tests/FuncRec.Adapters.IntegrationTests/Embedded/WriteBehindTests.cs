@@ -2,6 +2,8 @@ using FuncRec.Application.Contracts;
 using FuncRec.Application.Ports;
 using FuncRec.Embedded;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace FuncRec.Adapters.IntegrationTests.Embedded;
@@ -181,10 +183,9 @@ public sealed class WriteBehindTests : IDisposable
         await queue.CompleteAsync(message, CancellationToken.None);
         await queue.RemoveHeldAsync(held, CancellationToken.None);
 
-        // The process dies here: nothing is flushed. The next one, alone in the directory, sees both messages at once
-        // (not when their visibility or hold ends) and no document: the batch will be applied again.
+        // The process dies here: nothing is flushed. The next one, alone in the directory, receives both messages at
+        // once (not when their visibility or hold ends) and finds no document: the batch will be applied again.
         var next = Open();
-        next.RecoverAbandonedMessages();
         var nextQueue = new SqliteEventQueue(next, Options(), TimeProvider.System);
         var redelivered = await nextQueue.ReceiveAsync(10, TimeSpan.FromMinutes(5), CancellationToken.None);
 
@@ -203,6 +204,25 @@ public sealed class WriteBehindTests : IDisposable
 
         await WriteAsync(users, User("late", 1), null);
         await Eventually(async () => await Reader().Users.GetAsync("late", CancellationToken.None) is not null);
+    }
+
+    [Fact]
+    public async Task Stores_set_to_write_behind_by_configuration_are_flushed_when_their_service_provider_is_disposed()
+    {
+        // As an import does: events applied through the stores without the host's services running.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [$"{EmbeddedOptions.Section}:DataDirectory"] = _directory.FullName, [$"{EmbeddedOptions.Section}:WriteBehindMilliseconds"] = "60000" })
+            .Build();
+        var services = new ServiceCollection().AddSingleton(TimeProvider.System).AddFuncRecEmbeddedStores(configuration).BuildServiceProvider();
+        var users = services.GetRequiredService<IUserStore>();
+        Assert.NotNull(services.GetRequiredService<SqliteDatabase>().WriteBehind);
+
+        await WriteAsync(users, User("imported", 1), null);
+        Assert.Null(await Reader().Users.GetAsync("imported", CancellationToken.None));
+
+        await services.DisposeAsync();
+
+        Assert.NotNull(await Reader().Users.GetAsync("imported", CancellationToken.None));
     }
 
     private static async Task Eventually(Func<Task<bool>> condition)

@@ -12,10 +12,15 @@ public sealed class EmbeddedHarness : AdapterHarness
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("funcrec-embedded-");
     private readonly ServiceProvider _services;
 
-    public EmbeddedHarness()
+    /// <param name="writeBehindMilliseconds">The stores' write-behind interval (<see cref="EmbeddedOptions.WriteBehindMilliseconds"/>); 0, the default, stores every write at once.</param>
+    public EmbeddedHarness(int writeBehindMilliseconds = 0)
     {
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { [$"{EmbeddedOptions.Section}:DataDirectory"] = _directory.FullName })
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                [$"{EmbeddedOptions.Section}:DataDirectory"] = _directory.FullName,
+                [$"{EmbeddedOptions.Section}:WriteBehindMilliseconds"] = writeBehindMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            })
             .Build();
         _services = new ServiceCollection()
             .AddSingleton(TimeProvider.System)
