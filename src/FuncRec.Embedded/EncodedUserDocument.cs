@@ -23,6 +23,15 @@ public sealed class EncodedUserDocument
 
     public UserDocument Document { get; }
 
+    /// <summary>
+    /// This encoding as the base of a later version's (see <see cref="UserDocumentBinary.Encode(UserDocument, EncodedUserDocument?)"/>),
+    /// keeping of its document only what the next encoding compares: its features and its three windows. Kept beside a
+    /// newer version, it then holds no more of the old one alive than those lists.
+    /// </summary>
+    internal EncodedUserDocument AsBase() => new(
+        new UserDocument { Id = Document.Id, Features = Document.Features, Recent = Document.Recent, AppliedEventIds = Document.AppliedEventIds, AppliedBatchIds = Document.AppliedBatchIds },
+        Bytes, FeaturesStart, FeaturesEnd, Recent, EventIds, BatchIds);
+
     /// <summary>The encoding (not to be changed: it is what the database holds).</summary>
     public byte[] Bytes { get; }
 

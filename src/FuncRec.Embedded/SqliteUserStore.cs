@@ -362,8 +362,16 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
                 var version = (current ?? 0) + 1;
                 _unflushed[id] = (version, document);
 
-                // The cache keeps the encoding it had: the base the next encoding copies from (see Encode).
-                Remember(id, version, document, _parsed.TryGetValue(id, out var previous) ? previous.Encoded : null);
+                // The cache keeps the encoding it had: the base the next encoding copies from (see Encode). Of the
+                // version it encodes, only what that comparison needs stays alive (AsBase): all of it would be copied by
+                // the collector beside the newest version for as long as the interval lasts.
+                var encodedBase = _parsed.TryGetValue(id, out var previous) ? previous.Encoded : null;
+                if (encodedBase is not null && ReferenceEquals(encodedBase.Document, previous.Document))
+                {
+                    encodedBase = encodedBase.AsBase();
+                }
+
+                Remember(id, version, document, encodedBase);
                 return version;
             }
         }
@@ -390,9 +398,13 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             if (_parsed.TryGetValue(id, out var cached))
             {
                 // The stored encoding is the newest there is, whether the cached version is this one or a later one.
-                if (cached.Version >= version)
+                if (cached.Version == version)
                 {
                     _parsed[id] = (cached.Version, cached.Document, encoded);
+                }
+                else if (cached.Version > version)
+                {
+                    _parsed[id] = (cached.Version, cached.Document, encoded.AsBase());
                 }
             }
             else if (!_unflushed.ContainsKey(id))
