@@ -31,5 +31,5 @@ public sealed class EmbeddedOptions
     /// at once. Only with <see cref="ExclusiveDataDirectory"/>. A user with several events in the interval is
     /// written once; a process killed within it has those messages delivered again, and applies nothing twice.
     /// </summary>
-    public int WriteBehindMilliseconds { get; set; }
+    public int WriteBehindMilliseconds { get; set; } = 2000;
 }

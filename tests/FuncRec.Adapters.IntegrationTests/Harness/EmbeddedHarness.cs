@@ -12,7 +12,7 @@ public sealed class EmbeddedHarness : AdapterHarness
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("funcrec-embedded-");
     private readonly ServiceProvider _services;
 
-    /// <param name="writeBehindMilliseconds">The stores' write-behind interval (<see cref="EmbeddedOptions.WriteBehindMilliseconds"/>); 0, the default, stores every write at once.</param>
+    /// <param name="writeBehindMilliseconds">The stores' write-behind interval (<see cref="EmbeddedOptions.WriteBehindMilliseconds"/>); 0, the harness's default, stores every write at once.</param>
     public EmbeddedHarness(int writeBehindMilliseconds = 0)
     {
         var configuration = new ConfigurationBuilder()
