@@ -7,7 +7,7 @@ namespace FuncRec.Embedded;
 /// transaction survives the process being killed (it is in the WAL, which the OS holds), which is the durability
 /// the local host promises; writers wait on each other up to the busy timeout instead of failing.
 /// </summary>
-public sealed class SqliteDatabase : IAsyncDisposable
+public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 {
     private readonly string _connectionString;
     private readonly System.Collections.Concurrent.ConcurrentBag<PooledConnection> _idle = [];
@@ -59,6 +59,9 @@ public sealed class SqliteDatabase : IAsyncDisposable
             await behind.StopAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>As <see cref="DisposeAsync"/>, for a service provider disposed synchronously.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>The deferred writes of this database, when it writes behind (<see cref="EnableWriteBehind"/>); null when every write is stored at once.</summary>
     public SqliteWriteBehind? WriteBehind { get; private set; }

@@ -139,12 +139,14 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
 
     public async Task<IReadOnlyList<QueueMessage>> ReceiveAsync(int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
     {
-        if (options.Value.ExclusiveDataDirectory && Interlocked.Exchange(ref _recovered, 1) == 0)
+        if (options.Value.ExclusiveDataDirectory && Volatile.Read(ref _recovered) == 0)
         {
             // This process is alone in the directory and receives for the first time: what a process before it had in
             // hand (received, completed but not flushed, or held to apply itself) is delivered now, not when its
             // visibility timeout or hold ends. Messages this process stored are its own business.
+            // Marked done only once it succeeded; workers that meet here at once repeat an idempotent update.
             database.RecoverAbandonedMessages(_startedAt);
+            Volatile.Write(ref _recovered, 1);
         }
 
         var now = clock.GetUtcNow().UtcTicks;
@@ -215,6 +217,12 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
 
     public async Task DeadLetterAsync(QueueMessage message, string reason, CancellationToken cancellationToken)
     {
+        if (Behind is { } behind)
+        {
+            // What the batch applied before it failed for good is stored before its message leaves the queue.
+            await behind.FlushAsync(cancellationToken);
+        }
+
         using var writing = await database.EnterWriteAsync();
         var connection = writing.Connection;
         using var transaction = connection.BeginTransaction();

@@ -36,6 +36,10 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Version, UserDocument Document)> _unflushed = new(StringComparer.Ordinal);
     private readonly Lock _versions = new();
 
+    // Bumped whenever the cache is emptied or a user deleted: a version read from the file before it may be older than
+    // one flushed meanwhile, so it is not trusted (write-behind only).
+    private long _generation;
+
     private const int MaxCachedDocuments = 50_000;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Version, UserDocument Document, EncodedUserDocument? Encoded)> _parsed = new(StringComparer.Ordinal);
 
@@ -50,6 +54,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             return Task.FromResult<Versioned<UserDocument>?>(new Versioned<UserDocument>(newest.Document, newest.Version.ToString(CultureInfo.InvariantCulture)));
         }
 
+        var generation = Volatile.Read(ref _generation);
         if (_parsed.TryGetValue(id, out var cached) && _exclusive)
         {
             return Task.FromResult<Versioned<UserDocument>?>(new Versioned<UserDocument>(cached.Document, cached.Version.ToString(CultureInfo.InvariantCulture)));
@@ -80,6 +85,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
         var version = reader.GetInt64(1);
         if (Behind is not null)
         {
+            var emptied = false;
             lock (_versions)
             {
                 // A write may have been compared and deferred while this read went to the file: the newer one stands.
@@ -93,7 +99,17 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
                     return Task.FromResult<Versioned<UserDocument>?>(new Versioned<UserDocument>(current.Document, current.Version.ToString(CultureInfo.InvariantCulture)));
                 }
 
-                Remember(id, version, document, encoded);
+                // The cache was emptied while the file was read: a newer version may have been flushed meanwhile.
+                emptied = Volatile.Read(ref _generation) != generation;
+                if (!emptied)
+                {
+                    Remember(id, version, document, encoded);
+                }
+            }
+
+            if (emptied)
+            {
+                return GetAsync(id, cancellationToken);
             }
         }
         else
@@ -122,6 +138,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
         {
             // Crude but bounded: drop everything and let the working set refill.
             Interlocked.Exchange(ref _remembered, 0);
+            Interlocked.Increment(ref _generation);
             _parsed.Clear();
         }
 
@@ -132,14 +149,13 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     {
         if (Behind is { } behind)
         {
-            if (await TryAdvanceAsync(document, expectedETag) is not { } advanced)
+            if (await TryAdvanceAsync(document, expectedETag, behind) is not { } advanced)
             {
                 return null;
             }
 
             // Stored before the answer, as a single write (a user's profile, their forgetting) is expected to be. If
             // the flush fails, the write waits for the next one, like the batches' writes.
-            behind.Defer(Key(document.Id), UserStage, new DeferredUserWrite(this, document.Id, advanced, document));
             await behind.FlushAsync(CancellationToken.None);
             return advanced.ToString(CultureInfo.InvariantCulture);
         }
@@ -165,9 +181,8 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             for (var i = 0; i < writes.Count; i++)
             {
                 var document = writes[i].Document;
-                if (await TryAdvanceAsync(document, writes[i].ExpectedETag) is { } advanced)
+                if (await TryAdvanceAsync(document, writes[i].ExpectedETag, behind) is { } advanced)
                 {
-                    behind.Defer(Key(document.Id), UserStage, new DeferredUserWrite(this, document.Id, advanced, document));
                     results[i] = advanced.ToString(CultureInfo.InvariantCulture);
                 }
             }
@@ -274,17 +289,21 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     {
         if (Behind is { } behind)
         {
-            // No flush may write a version of the user after the row is gone.
+            // No flush may write a version of the user after the row is gone; the row goes first, and then, under the
+            // lock that versions advance under, whatever memory holds and waits (a version advanced in between from
+            // what memory held is dropped with it: the delete came after).
             using var holding = await behind.HoldFlushesAsync(cancellationToken);
-            behind.Cancel(Key(id));
+            var stored = await DeleteStoredAsync(id);
             bool unflushed;
             lock (_versions)
             {
+                behind.Cancel(Key(id));
                 unflushed = _unflushed.TryRemove(id, out _);
                 _parsed.TryRemove(id, out _);
+                Interlocked.Increment(ref _generation);
             }
 
-            return await DeleteStoredAsync(id) | unflushed;
+            return stored | unflushed;
         }
 
         return await DeleteStoredAsync(id);
@@ -310,7 +329,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     /// else stored) and, if it matches, makes <paramref name="document"/> the newest; returns its version, or null
     /// when another writer got there first.
     /// </summary>
-    private async ValueTask<long?> TryAdvanceAsync(UserDocument document, string? expectedETag)
+    private async ValueTask<long?> TryAdvanceAsync(UserDocument document, string? expectedETag, SqliteWriteBehind behind)
     {
         long? expected = null;
         if (expectedETag is not null)
@@ -328,6 +347,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
         {
             // A user memory does not know (the cache was cleared) is looked up in the file, outside the lock.
             (bool Known, long? Version) stored = default;
+            var generation = Volatile.Read(ref _generation);
             if (!_unflushed.ContainsKey(id) && !_parsed.ContainsKey(id))
             {
                 stored = (true, await ReadVersionAsync(id));
@@ -344,13 +364,14 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
                 {
                     current = cached.Version;
                 }
-                else if (stored.Known)
+                else if (stored.Known && Volatile.Read(ref _generation) == generation)
                 {
                     current = stored.Version;
                 }
                 else
                 {
-                    // Dropped from the cache between the look and the lock: look in the file again.
+                    // Dropped from the cache between the look and the lock (or the cache was emptied while the file was
+                    // read, so what it said may be older than a version flushed meanwhile): look in the file again.
                     continue;
                 }
 
@@ -372,6 +393,10 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
                 }
 
                 Remember(id, version, document, encodedBase);
+
+                // Deferred under the lock, so that the waiting write of a user is always their newest version: deferred
+                // after it, an older one would replace it, and the newest would never be stored.
+                behind.Defer(Key(id), UserStage, new DeferredUserWrite(this, id, version, document));
                 return version;
             }
         }
@@ -398,13 +423,14 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             if (_parsed.TryGetValue(id, out var cached))
             {
                 // The stored encoding is the newest there is, whether the cached version is this one or a later one.
-                if (cached.Version == version)
-                {
-                    _parsed[id] = (cached.Version, cached.Document, encoded);
-                }
-                else if (cached.Version > version)
+                if (cached.Version > version)
                 {
                     _parsed[id] = (cached.Version, cached.Document, encoded.AsBase());
+                }
+                else
+                {
+                    // This version, or an older one the cache should not have kept: what was stored stands.
+                    _parsed[id] = (version, document, encoded);
                 }
             }
             else if (!_unflushed.ContainsKey(id))

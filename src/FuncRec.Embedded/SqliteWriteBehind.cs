@@ -248,8 +248,9 @@ public sealed class SqliteWriteBehind
         }
         catch (Exception exception)
         {
-            // Nothing is lost: the writes wait for the next flush, and the messages they came from stay queued.
-            _logger.LogWarning(exception, "Flushing {Count} deferred writes failed; the next flush tries again", PendingCount);
+            // Nothing is lost: the writes wait for the next flush, and the messages they came from stay queued. But
+            // nothing becomes durable either until the flush succeeds, hence an error.
+            _logger.LogError(exception, "Flushing {Count} deferred writes failed; the next flush tries again", PendingCount);
         }
     }
 

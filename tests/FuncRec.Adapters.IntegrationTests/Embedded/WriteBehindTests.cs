@@ -97,6 +97,55 @@ public sealed class WriteBehindTests : IDisposable
     }
 
     [Fact]
+    public async Task Writers_racing_on_one_user_while_flushes_run_lose_no_update_in_memory_or_on_disk()
+    {
+        var (database, users, _) = Writer();
+        await WriteAsync(users, User("hot", 0), null);
+        using var stop = new CancellationTokenSource();
+
+        // After each flush the file holds at least the version that was newest when it began: the user's waiting write
+        // is always their newest, never an older one deferred late over it.
+        var disk = new SqliteUserStore(Open(), Microsoft.Extensions.Options.Options.Create(new EmbeddedOptions { DataDirectory = _directory.FullName, ExclusiveDataDirectory = false }));
+        var behindTheNewest = 0;
+        var flushing = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var newest = long.Parse((await users.GetAsync("hot", CancellationToken.None))!.ETag, System.Globalization.CultureInfo.InvariantCulture);
+                await database.WriteBehind!.FlushAsync();
+                if (long.Parse((await disk.GetAsync("hot", CancellationToken.None))!.ETag, System.Globalization.CultureInfo.InvariantCulture) < newest)
+                {
+                    behindTheNewest++;
+                }
+            }
+        });
+
+        // Each writer adds one event to the user's count, re-reading whenever another writer got there first.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            for (var n = 0; n < 150; n++)
+            {
+                while (true)
+                {
+                    var current = (await users.GetAsync("hot", CancellationToken.None))!;
+                    if (await WriteAsync(users, User("hot", current.Value.EventCount + 1), current.ETag) is not null)
+                    {
+                        break;
+                    }
+                }
+            }
+        })));
+        await stop.CancelAsync();
+        await flushing;
+        await database.WriteBehind!.FlushAsync();
+
+        Assert.Equal(0, behindTheNewest);
+        Assert.Equal(1200, (await users.GetAsync("hot", CancellationToken.None))!.Value.EventCount);
+        var stored = (await Reader().Users.GetAsync("hot", CancellationToken.None))!;
+        Assert.Equal(("1201", 1200L), (stored.ETag, stored.Value.EventCount));
+    }
+
+    [Fact]
     public async Task A_single_write_is_stored_before_it_returns_with_what_waited_before_it()
     {
         var (_, users, _) = Writer();
