@@ -82,28 +82,6 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         return WriteBehind;
     }
 
-    /// <summary>
-    /// Makes the queue messages stored before <paramref name="insertedBeforeTicks"/> visible now: those a process that
-    /// died had received (or held to apply itself) would otherwise wait out their visibility timeout or hold. Only for
-    /// a process that owns the data directory alone, before it first receives, with the time it started: nothing
-    /// stored before then can be in anyone's hands (<see cref="SqliteEventQueue"/> does so).
-    /// </summary>
-    public void RecoverAbandonedMessages(long insertedBeforeTicks)
-    {
-        _writeGate.Wait();
-        try
-        {
-            var writer = _writer ??= OpenWriter();
-            var command = writer.Prepared("UPDATE queue SET visible_at = 0 WHERE visible_at > 0 AND inserted_at < $before");
-            command.Parameters.AddWithValue("$before", insertedBeforeTicks);
-            command.ExecuteNonQuery();
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
-    }
-
     private readonly SemaphoreSlim _writeGate = new(1, 1);
 
     /// <summary>

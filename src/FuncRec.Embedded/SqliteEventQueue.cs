@@ -15,7 +15,8 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
     private readonly BoundedSignal _room = new();
 
-    private int _recovered;
+    /// <summary>Whether this process has made visible what processes before it left in hand (see ReceiveAsync).</summary>
+    private bool _recovered;
 
     /// <summary>When this process's queue came to be: messages stored before it belong to processes before it.</summary>
     private readonly long _startedAt = clock.GetUtcNow().UtcTicks;
@@ -139,37 +140,28 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
 
     public async Task<IReadOnlyList<QueueMessage>> ReceiveAsync(int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
     {
-        if (options.Value.ExclusiveDataDirectory && Volatile.Read(ref _recovered) == 0)
-        {
-            // This process is alone in the directory and receives for the first time: what a process before it had in
-            // hand (received, completed but not flushed, or held to apply itself) is delivered now, not when its
-            // visibility timeout or hold ends. Messages this process stored are its own business.
-            // Marked done only once it succeeded; workers that meet here at once repeat an idempotent update.
-            database.RecoverAbandonedMessages(_startedAt);
-            Volatile.Write(ref _recovered, 1);
-        }
-
         var now = clock.GetUtcNow().UtcTicks;
         using var writing = await database.EnterWriteAsync();
         var connection = writing.Connection;
-        // Completed messages whose deletion waits for a flush are done: never delivered again, whatever their visibility.
-        var deleting = _completing.IsEmpty ? null : $"[{string.Join(',', _completing.Keys)}]";
-        var command = connection.Prepared(deleting is null
-            ? """
-              UPDATE queue SET visible_at = $hidden, dequeue_count = dequeue_count + 1
-              WHERE id IN (SELECT id FROM queue WHERE visible_at <= $now ORDER BY id LIMIT $max)
-              RETURNING id, body, dequeue_count
-              """
-            : """
-              UPDATE queue SET visible_at = $hidden, dequeue_count = dequeue_count + 1
-              WHERE id IN (SELECT id FROM queue WHERE visible_at <= $now AND id NOT IN (SELECT value FROM json_each($deleting)) ORDER BY id LIMIT $max)
-              RETURNING id, body, dequeue_count
-              """);
-        if (deleting is not null)
+        if (options.Value.ExclusiveDataDirectory && !_recovered)
         {
-            command.Parameters.AddWithValue("$deleting", deleting);
+            // This process is alone in the directory and receives for the first time: what a process before it had in
+            // hand (received, completed but not flushed, or held to apply itself) is delivered now, not when its
+            // visibility timeout or hold ends. Messages this process stored are its own business. Marked done only
+            // once it succeeded (under the write turn, so once).
+            var recover = connection.Prepared("UPDATE queue SET visible_at = 0 WHERE visible_at > 0 AND inserted_at < $before");
+            recover.Parameters.AddWithValue("$before", _startedAt);
+            recover.ExecuteNonQuery();
+            _recovered = true;
         }
 
+        // Completed messages whose deletion waits for a flush are done: never delivered again, whatever their visibility.
+        var command = connection.Prepared("""
+            UPDATE queue SET visible_at = $hidden, dequeue_count = dequeue_count + 1
+            WHERE id IN (SELECT id FROM queue WHERE visible_at <= $now AND id NOT IN (SELECT value FROM json_each($deleting)) ORDER BY id LIMIT $max)
+            RETURNING id, body, dequeue_count
+            """);
+        command.Parameters.AddWithValue("$deleting", _completing.IsEmpty ? "[]" : $"[{string.Join(',', _completing.Keys)}]");
         command.Parameters.AddWithValue("$now", now);
         command.Parameters.AddWithValue("$hidden", now + visibilityTimeout.Ticks);
         command.Parameters.AddWithValue("$max", maxMessages);

@@ -51,24 +51,22 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     {
         if (_unflushed.TryGetValue(id, out var newest))
         {
-            return Task.FromResult<Versioned<UserDocument>?>(new Versioned<UserDocument>(newest.Document, newest.Version.ToString(CultureInfo.InvariantCulture)));
+            return Found(newest.Document, newest.Version);
         }
 
         var generation = Volatile.Read(ref _generation);
         if (_parsed.TryGetValue(id, out var cached) && _exclusive)
         {
-            return Task.FromResult<Versioned<UserDocument>?>(new Versioned<UserDocument>(cached.Document, cached.Version.ToString(CultureInfo.InvariantCulture)));
+            return Found(cached.Document, cached.Version);
         }
 
         using var connection = database.Open();
         if (cached.Document is not null)
         {
             // Shared directory: the copy is good only if nobody wrote since.
-            var probe = connection.Prepared("SELECT version FROM users WHERE id = $id");
-            probe.Parameters.AddWithValue("$id", id);
-            if (probe.ExecuteScalar() is long current && current == cached.Version)
+            if (StoredVersion(connection, id) is { } current && current == cached.Version)
             {
-                return Task.FromResult<Versioned<UserDocument>?>(new Versioned<UserDocument>(cached.Document, current.ToString(CultureInfo.InvariantCulture)));
+                return Found(cached.Document, current);
             }
         }
 
@@ -91,12 +89,12 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
                 // A write may have been compared and deferred while this read went to the file: the newer one stands.
                 if (_unflushed.TryGetValue(id, out newest))
                 {
-                    return Task.FromResult<Versioned<UserDocument>?>(new Versioned<UserDocument>(newest.Document, newest.Version.ToString(CultureInfo.InvariantCulture)));
+                    return Found(newest.Document, newest.Version);
                 }
 
                 if (_parsed.TryGetValue(id, out var current) && current.Version >= version)
                 {
-                    return Task.FromResult<Versioned<UserDocument>?>(new Versioned<UserDocument>(current.Document, current.Version.ToString(CultureInfo.InvariantCulture)));
+                    return Found(current.Document, current.Version);
                 }
 
                 // The cache was emptied while the file was read: a newer version may have been flushed meanwhile.
@@ -117,7 +115,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             Remember(id, version, document, encoded);
         }
 
-        return Task.FromResult<Versioned<UserDocument>?>(new Versioned<UserDocument>(document, version.ToString(CultureInfo.InvariantCulture)));
+        return Found(document, version);
     }
 
     /// <summary>The stored document: binary, or JSON text in rows written before the binary form (rewritten binary on their next write).</summary>
@@ -149,7 +147,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     {
         if (Behind is { } behind)
         {
-            if (await TryAdvanceAsync(document, expectedETag, behind) is not { } advanced)
+            if (TryAdvance(document, expectedETag, behind) is not { } advanced)
             {
                 return null;
             }
@@ -181,7 +179,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             for (var i = 0; i < writes.Count; i++)
             {
                 var document = writes[i].Document;
-                if (await TryAdvanceAsync(document, writes[i].ExpectedETag, behind) is { } advanced)
+                if (TryAdvance(document, writes[i].ExpectedETag, behind) is { } advanced)
                 {
                     results[i] = advanced.ToString(CultureInfo.InvariantCulture);
                 }
@@ -329,7 +327,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     /// else stored) and, if it matches, makes <paramref name="document"/> the newest; returns its version, or null
     /// when another writer got there first.
     /// </summary>
-    private async ValueTask<long?> TryAdvanceAsync(UserDocument document, string? expectedETag, SqliteWriteBehind behind)
+    private long? TryAdvance(UserDocument document, string? expectedETag, SqliteWriteBehind behind)
     {
         long? expected = null;
         if (expectedETag is not null)
@@ -350,7 +348,8 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             var generation = Volatile.Read(ref _generation);
             if (!_unflushed.ContainsKey(id) && !_parsed.ContainsKey(id))
             {
-                stored = (true, await ReadVersionAsync(id));
+                using var connection = database.Open();
+                stored = (true, StoredVersion(connection, id));
             }
 
             lock (_versions)
@@ -402,13 +401,16 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
         }
     }
 
-    private Task<long?> ReadVersionAsync(string id)
+    /// <summary>The version stored for the user, null when there is no row.</summary>
+    private static long? StoredVersion(PooledConnection connection, string id)
     {
-        using var connection = database.Open();
         var probe = connection.Prepared("SELECT version FROM users WHERE id = $id");
         probe.Parameters.AddWithValue("$id", id);
-        return Task.FromResult(probe.ExecuteScalar() is long version ? version : (long?)null);
+        return probe.ExecuteScalar() is long version ? version : null;
     }
+
+    private static Task<Versioned<UserDocument>?> Found(UserDocument document, long version)
+        => Task.FromResult<Versioned<UserDocument>?>(new Versioned<UserDocument>(document, version.ToString(CultureInfo.InvariantCulture)));
 
     /// <summary>A flush stored <paramref name="version"/> of the user: it is no longer unflushed (unless a newer one is), and its encoding is the next one's base.</summary>
     private void Flushed(string id, long version, UserDocument document, EncodedUserDocument encoded)

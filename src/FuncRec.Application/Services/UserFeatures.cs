@@ -6,8 +6,6 @@ namespace FuncRec.Application.Services;
 /// <summary>Builds a user's encoded features under a model: profile fields, recent interactions, request context.</summary>
 public static class UserFeatures
 {
-    /// <summary>Encodes into <paramref name="into"/> (cleared first). A missing document gives a feature-less (cold) user.</summary>
-    /// <param name="recentCount">How many of the document's recent interactions count (all when null): replay sees only those before each event.</param>
     /// <summary>
     /// A vector for a user's features, large enough for their id, a few profile features and 50 recent interactions
     /// (the default window) without growing: growing from the default size copied it twice for every user encoded,
@@ -17,6 +15,8 @@ public static class UserFeatures
 
     private const int UserVectorCapacity = 64;
 
+    /// <summary>Encodes into <paramref name="into"/> (cleared first). A missing document gives a feature-less (cold) user.</summary>
+    /// <param name="recentCount">How many of the document's recent interactions count (all when null): replay sees only those before each event.</param>
     public static void Encode(ServingModel model, UserDocument? user, IReadOnlyDictionary<string, string>? context, FeatureVector into, int? recentCount = null)
     {
         into.Clear();
