@@ -58,6 +58,9 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         {
             await behind.StopAsync().ConfigureAwait(false);
         }
+
+        // After the flush: another process may take the directory over once this one has stored what it held.
+        AbandonClaim();
     }
 
     /// <summary>As <see cref="DisposeAsync"/>, for a service provider disposed synchronously.</summary>
@@ -80,6 +83,62 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 
         WriteBehind = new SqliteWriteBehind(this, interval, logger);
         return WriteBehind;
+    }
+
+    /// <summary>The lock file an exclusive process holds in the data directory (see <see cref="ClaimExclusive"/>).</summary>
+    public const string ClaimFileName = "funcrec.lock";
+
+    private readonly Lock _claimGate = new();
+    private FileStream? _claim;
+
+    /// <summary>
+    /// Claims the data directory for this process alone, or fails with an <see cref="InvalidOperationException"/>
+    /// saying so if another holds it; once claimed, until this database is disposed. A process that answers reads from
+    /// its own memory, or writes behind, assumes no other process writes the file (EmbeddedOptions.ExclusiveDataDirectory):
+    /// a second one, say an import run into a served directory, would have its writes overwritten by a stale cache, or
+    /// overwrite versions the first one has not flushed yet. The stores claim at their first write or receive, not
+    /// when the database opens, so a command that only reads or publishes models can still run beside a server. The
+    /// claim is an exclusive lock on <see cref="ClaimFileName"/>, which the OS drops when the process ends however it
+    /// ends, so a killed server never leaves the directory claimed.
+    /// </summary>
+    public void ClaimExclusive()
+    {
+        if (Volatile.Read(ref _claim) is not null)
+        {
+            return;
+        }
+
+        lock (_claimGate)
+        {
+            if (_claim is not null)
+            {
+                return;
+            }
+
+            var path = Path.Combine(DataDirectory, ClaimFileName);
+            try
+            {
+                // FileShare.None is an exclusive advisory lock (flock) on Unix and a sharing mode on Windows: either way
+                // a second open fails, in this process or another.
+                _claim = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1);
+            }
+            catch (IOException e)
+            {
+                throw new InvalidOperationException(
+                    $"Another process is using the data directory {DataDirectory} as its own (it holds {path}). Stop it first, or set "
+                    + "FuncRec:Embedded:ExclusiveDataDirectory to false in every process that shares the directory.", e);
+            }
+        }
+    }
+
+    /// <summary>Lets the claim go without flushing anything, as the end of the process would (for tests that play a process dying).</summary>
+    internal void AbandonClaim()
+    {
+        lock (_claimGate)
+        {
+            _claim?.Dispose();
+            _claim = null;
+        }
     }
 
     private readonly SemaphoreSlim _writeGate = new(1, 1);

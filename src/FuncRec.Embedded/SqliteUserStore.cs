@@ -145,6 +145,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
 
     public async Task<string?> TryWriteAsync(UserDocument document, string? expectedETag, CancellationToken cancellationToken)
     {
+        ClaimIfExclusive();
         if (Behind is { } behind)
         {
             if (TryAdvance(document, expectedETag, behind) is not { } advanced)
@@ -172,6 +173,8 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
         {
             return results;
         }
+
+        ClaimIfExclusive();
 
         if (Behind is { } behind)
         {
@@ -285,6 +288,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
+        ClaimIfExclusive();
         if (Behind is { } behind)
         {
             // No flush may write a version of the user after the row is gone; the row goes first, and then, under the
@@ -398,6 +402,15 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
                 behind.Defer(Key(id), UserStage, new DeferredUserWrite(this, id, version, document));
                 return version;
             }
+        }
+    }
+
+    /// <summary>A process that trusts its own memory must be the only one writing (see <see cref="SqliteDatabase.ClaimExclusive"/>).</summary>
+    private void ClaimIfExclusive()
+    {
+        if (_exclusive)
+        {
+            database.ClaimExclusive();
         }
     }
 

@@ -189,7 +189,8 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
         });
         var recommender = trainer.Fit(ServiceSchema.Create(model), world.All, cancellationToken: cancellationToken);
 
-        var database = new SqliteDatabase(dataDirectory);
+        // Disposed before the phases start: its stores claim the directory (SqliteDatabase.ClaimExclusive), and each phase's host claims it next.
+        await using var database = new SqliteDatabase(dataDirectory);
         var itemStore = new SqliteItemStore(database);
         var userStore = new SqliteUserStore(database);
         var now = DateTimeOffset.UtcNow;

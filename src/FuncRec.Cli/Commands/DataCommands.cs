@@ -44,6 +44,11 @@ public static class DataCommands
             var data = ImportFormat.ReadDirectory(parse.GetValue(source)!.FullName, problems);
             Report(problems);
             await using var app = LocalHost.Build(parse.GetValue(dataDirectory)!.FullName, "http://127.0.0.1:0", null, LogLevel.Warning);
+            if (!await LocalHost.TryClaimDataDirectoryAsync(app))
+            {
+                return 1;
+            }
+
             var profiles = app.Services.GetRequiredService<ProfileService>();
             foreach (var user in data.Users)
             {

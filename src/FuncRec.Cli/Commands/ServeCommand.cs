@@ -21,6 +21,15 @@ public static class ServeCommand
             }
 
             var app = LocalHost.Build(parse.GetValue(dataDirectory)!.FullName, parse.GetValue(urls)!, storage: parse.GetValue(storage));
+
+            // Claimed before anything starts, so a second server on the same directory stops here with the reason,
+            // instead of serving while its queue consumer fails at every receive.
+            if (!await LocalHost.TryClaimDataDirectoryAsync(app))
+            {
+                await app.DisposeAsync();
+                return 1;
+            }
+
             await app.StartAsync(cancellationToken);
             Console.WriteLine($"FuncRec is serving on {string.Join(", ", app.Urls)} (data in {parse.GetValue(dataDirectory)!.FullName}); Ctrl+C stops it.");
             await app.WaitForShutdownAsync(cancellationToken);

@@ -40,6 +40,31 @@ public static class LocalHost
         }
     }
 
+    /// <summary>
+    /// For a command that writes a data directory it assumes is its own (EmbeddedOptions.ExclusiveDataDirectory):
+    /// claims it before any work starts (<see cref="SqliteDatabase.ClaimExclusive"/>), or writes why not to standard
+    /// error and returns false, so a second server or an import into a served directory stops at once with the reason.
+    /// </summary>
+    public static async Task<bool> TryClaimDataDirectoryAsync(WebApplication app)
+    {
+        if (app.Services.GetService<SqliteDatabase>() is not { } database
+            || !app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EmbeddedOptions>>().Value.ExclusiveDataDirectory)
+        {
+            return true;
+        }
+
+        try
+        {
+            database.ClaimExclusive();
+            return true;
+        }
+        catch (InvalidOperationException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return false;
+        }
+    }
+
     public static WebApplication Build(string dataDirectory, string urls, IEnumerable<KeyValuePair<string, string?>>? settings = null, LogLevel logLevel = LogLevel.Information, StorageKind storage = StorageKind.Embedded)
     {
         // No file watching of the configuration: the default content root is the working directory, which usually

@@ -224,7 +224,7 @@ public sealed class WriteBehindTests : IDisposable
     [Fact]
     public async Task What_a_dead_process_had_not_flushed_is_delivered_again_at_once_by_the_next()
     {
-        var (_, users, queue) = Writer();
+        var (database, users, queue) = Writer();
         await queue.EnqueueAsync("""{"batch":1}""", CancellationToken.None);
         var held = await queue.EnqueueHeldAsync("""{"held":1}""", TimeSpan.FromMinutes(5), CancellationToken.None);
         var message = Assert.Single(await queue.ReceiveAsync(1, TimeSpan.FromMinutes(5), CancellationToken.None));
@@ -234,12 +234,43 @@ public sealed class WriteBehindTests : IDisposable
 
         // The process dies here: nothing is flushed. The next one, alone in the directory, receives both messages at
         // once (not when their visibility or hold ends) and finds no document: the batch will be applied again.
+        database.AbandonClaim();
         var next = Open();
         var nextQueue = new SqliteEventQueue(next, Options(), TimeProvider.System);
         var redelivered = await nextQueue.ReceiveAsync(10, TimeSpan.FromMinutes(5), CancellationToken.None);
 
         Assert.Equal(["""{"batch":1}""", """{"held":1}"""], redelivered.Select(m => m.Body));
         Assert.Null(await new SqliteUserStore(next, Options()).GetAsync("u", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_second_process_cannot_write_or_receive_in_a_claimed_directory_until_the_first_is_disposed()
+    {
+        var (database, users, queue) = Writer();
+        await WriteAsync(users, User("u", 1), null);
+        await queue.EnqueueAsync("""{"batch":1}""", CancellationToken.None);
+
+        // Another process (its own database object: its own lock file handle) may read and enqueue, but not write users
+        // or receive: its cache, or its recovery of "a dead process's" messages, would be wrong beside the first.
+        var (otherUsers, otherQueue) = Reader();
+        Assert.Null(await otherUsers.GetAsync("u", CancellationToken.None));
+        await otherQueue.EnqueueAsync("""{"batch":2}""", CancellationToken.None);
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => otherUsers.TryWriteAsync(User("v", 1), null, CancellationToken.None));
+        Assert.Contains(_directory.FullName, refused.Message);
+        Assert.Contains("ExclusiveDataDirectory", refused.Message);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => otherQueue.ReceiveAsync(1, TimeSpan.FromMinutes(1), CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => otherUsers.DeleteAsync("u", CancellationToken.None));
+
+        // One that does not claim to be alone may write beside it.
+        var shared = new SqliteUserStore(Open(), Microsoft.Extensions.Options.Options.Create(new EmbeddedOptions { DataDirectory = _directory.FullName, ExclusiveDataDirectory = false }));
+        Assert.NotNull(await shared.TryWriteAsync(User("w", 1), null, CancellationToken.None));
+
+        // Disposed, the first has stored what it held and lets go: the next one takes over.
+        await database.DisposeAsync();
+        var (nextUsers, nextQueue) = Reader();
+        Assert.Equal(1, (await nextUsers.GetAsync("u", CancellationToken.None))!.Value.EventCount);
+        Assert.NotNull(await nextUsers.TryWriteAsync(User("v", 1), null, CancellationToken.None));
+        Assert.Equal(2, (await nextQueue.ReceiveAsync(10, TimeSpan.FromMinutes(1), CancellationToken.None)).Count);
     }
 
     [Fact]
@@ -306,6 +337,7 @@ public sealed class WriteBehindTests : IDisposable
         foreach (var database in _databases)
         {
             database.WriteBehind?.StopAsync().GetAwaiter().GetResult();
+            database.AbandonClaim();
             database.ReleaseConnections();
         }
 
