@@ -54,13 +54,24 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        if (WriteBehind is { } behind)
+        try
         {
-            await behind.StopAsync().ConfigureAwait(false);
+            if (WriteBehind is { } behind)
+            {
+                await behind.StopAsync().ConfigureAwait(false);
+            }
         }
+        finally
+        {
+            // After the flush: another process may take the directory over once this one has stored what it held (or
+            // failed to: what it held is then lost with it as with a crash, and redelivered to the next).
+            lock (_claimGate)
+            {
+                _disposed = true;
+            }
 
-        // After the flush: another process may take the directory over once this one has stored what it held.
-        AbandonClaim();
+            AbandonClaim();
+        }
     }
 
     /// <summary>As <see cref="DisposeAsync"/>, for a service provider disposed synchronously.</summary>
@@ -85,23 +96,26 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         return WriteBehind;
     }
 
-    /// <summary>The lock file an exclusive process holds in the data directory (see <see cref="ClaimExclusive"/>).</summary>
+    /// <summary>The lock file in the data directory that the processes writing it hold (see <see cref="ClaimDataDirectory"/>).</summary>
     public const string ClaimFileName = "funcrec.lock";
 
     private readonly Lock _claimGate = new();
     private FileStream? _claim;
+    private bool _disposed;
 
     /// <summary>
-    /// Claims the data directory for this process alone, or fails with an <see cref="InvalidOperationException"/>
-    /// saying so if another holds it; once claimed, until this database is disposed. A process that answers reads from
-    /// its own memory, or writes behind, assumes no other process writes the file (EmbeddedOptions.ExclusiveDataDirectory):
-    /// a second one, say an import run into a served directory, would have its writes overwritten by a stale cache, or
-    /// overwrite versions the first one has not flushed yet. The stores claim at their first write or receive, not
-    /// when the database opens, so a command that only reads or publishes models can still run beside a server. The
-    /// claim is an exclusive lock on <see cref="ClaimFileName"/>, which the OS drops when the process ends however it
-    /// ends, so a killed server never leaves the directory claimed.
+    /// Claims the data directory for writing: for this process alone when <paramref name="exclusive"/>
+    /// (EmbeddedOptions.ExclusiveDataDirectory), else beside other processes that share it too. Fails with an
+    /// <see cref="InvalidOperationException"/> saying why when the claim conflicts with another process's; holds it
+    /// until this database is disposed. A process that answers reads from its own memory, or writes behind, assumes
+    /// no other process writes the file: a second one, say an import run into a served directory, would have its
+    /// writes overwritten by a stale cache, or overwrite versions the first has not flushed yet. The stores claim at
+    /// their first write or receive, not when the database opens, so a command that only reads or publishes models
+    /// can still run beside a server. The claim is a lock on <see cref="ClaimFileName"/> (exclusive, or shared), which
+    /// the OS drops when the process ends however it ends, so a killed server never leaves the directory claimed.
+    /// The first claim of a database stands: its stores are made with one setting.
     /// </summary>
-    public void ClaimExclusive()
+    public void ClaimDataDirectory(bool exclusive)
     {
         if (Volatile.Read(ref _claim) is not null)
         {
@@ -110,7 +124,9 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 
         lock (_claimGate)
         {
-            if (_claim is not null)
+            // After disposal nothing would let a new claim go again; a late write through a disposed database is not
+            // protected (none is made: the host stops its writers first).
+            if (_claim is not null || _disposed)
             {
                 return;
             }
@@ -118,15 +134,16 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             var path = Path.Combine(DataDirectory, ClaimFileName);
             try
             {
-                // FileShare.None is an exclusive advisory lock (flock) on Unix and a sharing mode on Windows: either way
-                // a second open fails, in this process or another.
-                _claim = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1);
+                // On Unix .NET takes an advisory lock (flock) on every file it opens: exclusive for FileShare.None, shared
+                // otherwise; on Windows the sharing modes conflict the same way. A conflicting open fails, in this
+                // process or another.
+                _claim = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, exclusive ? FileShare.None : FileShare.ReadWrite, bufferSize: 1);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new InvalidOperationException(
-                    $"Another process is using the data directory {DataDirectory} as its own (it holds {path}). Stop it first, or set "
-                    + "FuncRec:Embedded:ExclusiveDataDirectory to false in every process that shares the directory.", e);
+                    $"Could not claim the data directory {DataDirectory} ({path}: {e.Message}). If another process is using it, either "
+                    + "only one process may use it (stop the other), or every process that shares it sets FuncRec:Embedded:ExclusiveDataDirectory to false.", e);
             }
         }
     }

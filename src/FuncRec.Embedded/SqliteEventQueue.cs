@@ -140,11 +140,8 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
 
     public async Task<IReadOnlyList<QueueMessage>> ReceiveAsync(int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
     {
-        if (options.Value.ExclusiveDataDirectory)
-        {
-            // Recovering what "a process before it" had in hand is only right if no other process is receiving now.
-            database.ClaimExclusive();
-        }
+        // Recovering what "a process before it" had in hand (below) is only right if no other process is receiving now.
+        database.ClaimDataDirectory(options.Value.ExclusiveDataDirectory);
 
         var now = clock.GetUtcNow().UtcTicks;
         using var writing = await database.EnterWriteAsync();

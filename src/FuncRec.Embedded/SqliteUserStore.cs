@@ -145,7 +145,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
 
     public async Task<string?> TryWriteAsync(UserDocument document, string? expectedETag, CancellationToken cancellationToken)
     {
-        ClaimIfExclusive();
+        Claim();
         if (Behind is { } behind)
         {
             if (TryAdvance(document, expectedETag, behind) is not { } advanced)
@@ -174,7 +174,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             return results;
         }
 
-        ClaimIfExclusive();
+        Claim();
 
         if (Behind is { } behind)
         {
@@ -288,7 +288,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
-        ClaimIfExclusive();
+        Claim();
         if (Behind is { } behind)
         {
             // No flush may write a version of the user after the row is gone; the row goes first, and then, under the
@@ -384,7 +384,6 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
                 }
 
                 var version = (current ?? 0) + 1;
-                _unflushed[id] = (version, document);
 
                 // The cache keeps the encoding it had: the base the next encoding copies from (see Encode). Of the
                 // version it encodes, only what that comparison needs stays alive (AsBase): all of it would be copied by
@@ -395,24 +394,20 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
                     encodedBase = encodedBase.AsBase();
                 }
 
-                Remember(id, version, document, encodedBase);
-
                 // Deferred under the lock, so that the waiting write of a user is always their newest version: deferred
-                // after it, an older one would replace it, and the newest would never be stored.
+                // after it, an older one would replace it, and the newest would never be stored. And deferred before
+                // readers can see it (in the unflushed versions, then the cache): a version read from memory is then
+                // always one that a flush starting later stores.
                 behind.Defer(Key(id), UserStage, new DeferredUserWrite(this, id, version, document));
+                _unflushed[id] = (version, document);
+                Remember(id, version, document, encodedBase);
                 return version;
             }
         }
     }
 
-    /// <summary>A process that trusts its own memory must be the only one writing (see <see cref="SqliteDatabase.ClaimExclusive"/>).</summary>
-    private void ClaimIfExclusive()
-    {
-        if (_exclusive)
-        {
-            database.ClaimExclusive();
-        }
-    }
+    /// <summary>A process that trusts its own memory must be the only one writing (see <see cref="SqliteDatabase.ClaimDataDirectory"/>).</summary>
+    private void Claim() => database.ClaimDataDirectory(_exclusive);
 
     /// <summary>The version stored for the user, null when there is no row.</summary>
     private static long? StoredVersion(PooledConnection connection, string id)

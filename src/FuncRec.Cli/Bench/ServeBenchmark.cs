@@ -189,7 +189,7 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
         });
         var recommender = trainer.Fit(ServiceSchema.Create(model), world.All, cancellationToken: cancellationToken);
 
-        // Disposed before the phases start: its stores claim the directory (SqliteDatabase.ClaimExclusive), and each phase's host claims it next.
+        // Disposed before the phases start: its stores claim the directory (SqliteDatabase.ClaimDataDirectory), and each phase's host claims it next.
         await using var database = new SqliteDatabase(dataDirectory);
         var itemStore = new SqliteItemStore(database);
         var userStore = new SqliteUserStore(database);

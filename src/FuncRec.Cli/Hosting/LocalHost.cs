@@ -41,21 +41,20 @@ public static class LocalHost
     }
 
     /// <summary>
-    /// For a command that writes a data directory it assumes is its own (EmbeddedOptions.ExclusiveDataDirectory):
-    /// claims it before any work starts (<see cref="SqliteDatabase.ClaimExclusive"/>), or writes why not to standard
-    /// error and returns false, so a second server or an import into a served directory stops at once with the reason.
+    /// For a command that writes the data directory: claims it before any work starts
+    /// (<see cref="SqliteDatabase.ClaimDataDirectory"/>), or writes why not to standard error and returns false, so a
+    /// second server or an import into a served directory stops at once with the reason.
     /// </summary>
     public static async Task<bool> TryClaimDataDirectoryAsync(WebApplication app)
     {
-        if (app.Services.GetService<SqliteDatabase>() is not { } database
-            || !app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EmbeddedOptions>>().Value.ExclusiveDataDirectory)
+        if (app.Services.GetService<SqliteDatabase>() is not { } database)
         {
             return true;
         }
 
         try
         {
-            database.ClaimExclusive();
+            database.ClaimDataDirectory(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EmbeddedOptions>>().Value.ExclusiveDataDirectory);
             return true;
         }
         catch (InvalidOperationException e)

@@ -261,9 +261,9 @@ public sealed class WriteBehindTests : IDisposable
         await Assert.ThrowsAsync<InvalidOperationException>(() => otherQueue.ReceiveAsync(1, TimeSpan.FromMinutes(1), CancellationToken.None));
         await Assert.ThrowsAsync<InvalidOperationException>(() => otherUsers.DeleteAsync("u", CancellationToken.None));
 
-        // One that does not claim to be alone may write beside it.
+        // Nor one that shares the directory on purpose: the first one's memory would still be wrong.
         var shared = new SqliteUserStore(Open(), Microsoft.Extensions.Options.Options.Create(new EmbeddedOptions { DataDirectory = _directory.FullName, ExclusiveDataDirectory = false }));
-        Assert.NotNull(await shared.TryWriteAsync(User("w", 1), null, CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => shared.TryWriteManyAsync([(User("w", 1), null)], CancellationToken.None));
 
         // Disposed, the first has stored what it held and lets go: the next one takes over.
         await database.DisposeAsync();
@@ -271,6 +271,20 @@ public sealed class WriteBehindTests : IDisposable
         Assert.Equal(1, (await nextUsers.GetAsync("u", CancellationToken.None))!.Value.EventCount);
         Assert.NotNull(await nextUsers.TryWriteAsync(User("v", 1), null, CancellationToken.None));
         Assert.Equal(2, (await nextQueue.ReceiveAsync(10, TimeSpan.FromMinutes(1), CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task Processes_that_share_a_directory_claim_it_together_and_keep_out_one_that_would_be_alone()
+    {
+        IOptions<EmbeddedOptions> Shared() => Microsoft.Extensions.Options.Options.Create(new EmbeddedOptions { DataDirectory = _directory.FullName, ExclusiveDataDirectory = false });
+        var first = new SqliteUserStore(Open(), Shared());
+        var second = new SqliteUserStore(Open(), Shared());
+        Assert.NotNull(await first.TryWriteAsync(User("a", 1), null, CancellationToken.None));
+        Assert.NotNull(await second.TryWriteAsync(User("b", 1), null, CancellationToken.None));
+
+        var (alone, aloneQueue) = Reader();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => alone.TryWriteAsync(User("c", 1), null, CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => aloneQueue.ReceiveAsync(1, TimeSpan.FromMinutes(1), CancellationToken.None));
     }
 
     [Fact]
