@@ -41,6 +41,9 @@ public sealed class WriteBehindTests : IDisposable
 
     private IOptions<EmbeddedOptions> Options() => Microsoft.Extensions.Options.Options.Create(new EmbeddedOptions { DataDirectory = _directory.FullName });
 
+    /// <summary>The options of a process that shares the directory on purpose (no cache trusted, no writing behind).</summary>
+    private IOptions<EmbeddedOptions> SharedOptions() => Microsoft.Extensions.Options.Options.Create(new EmbeddedOptions { DataDirectory = _directory.FullName, ExclusiveDataDirectory = false });
+
     private static UserDocument User(string id, long events) => new() { Id = id, EventCount = events, AppliedEventIds = [$"{id}-e{events}"], AppliedEventBatches = [1] };
 
     private static async Task<string?> WriteAsync(IUserStore users, UserDocument document, string? expectedETag)
@@ -105,7 +108,7 @@ public sealed class WriteBehindTests : IDisposable
 
         // After each flush the file holds at least the version that was newest when it began: the user's waiting write
         // is always their newest, never an older one deferred late over it.
-        var disk = new SqliteUserStore(Open(), Microsoft.Extensions.Options.Options.Create(new EmbeddedOptions { DataDirectory = _directory.FullName, ExclusiveDataDirectory = false }));
+        var disk = new SqliteUserStore(Open(), SharedOptions());
         var behindTheNewest = 0;
         var flushing = Task.Run(async () =>
         {
@@ -262,7 +265,7 @@ public sealed class WriteBehindTests : IDisposable
         await Assert.ThrowsAsync<InvalidOperationException>(() => otherUsers.DeleteAsync("u", CancellationToken.None));
 
         // Nor one that shares the directory on purpose: the first one's memory would still be wrong.
-        var shared = new SqliteUserStore(Open(), Microsoft.Extensions.Options.Options.Create(new EmbeddedOptions { DataDirectory = _directory.FullName, ExclusiveDataDirectory = false }));
+        var shared = new SqliteUserStore(Open(), SharedOptions());
         await Assert.ThrowsAsync<InvalidOperationException>(() => shared.TryWriteManyAsync([(User("w", 1), null)], CancellationToken.None));
 
         // Disposed, the first has stored what it held and lets go: the next one takes over.
@@ -276,9 +279,8 @@ public sealed class WriteBehindTests : IDisposable
     [Fact]
     public async Task Processes_that_share_a_directory_claim_it_together_and_keep_out_one_that_would_be_alone()
     {
-        IOptions<EmbeddedOptions> Shared() => Microsoft.Extensions.Options.Options.Create(new EmbeddedOptions { DataDirectory = _directory.FullName, ExclusiveDataDirectory = false });
-        var first = new SqliteUserStore(Open(), Shared());
-        var second = new SqliteUserStore(Open(), Shared());
+        var first = new SqliteUserStore(Open(), SharedOptions());
+        var second = new SqliteUserStore(Open(), SharedOptions());
         Assert.NotNull(await first.TryWriteAsync(User("a", 1), null, CancellationToken.None));
         Assert.NotNull(await second.TryWriteAsync(User("b", 1), null, CancellationToken.None));
 
