@@ -42,6 +42,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             CREATE TABLE IF NOT EXISTS poison (id INTEGER PRIMARY KEY, body TEXT NOT NULL, reason TEXT NOT NULL, dequeue_count INTEGER NOT NULL, failed_at INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS eventlog (seq INTEGER PRIMARY KEY AUTOINCREMENT, batch_id TEXT NOT NULL UNIQUE, body TEXT NOT NULL, events INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS pointers (name TEXT PRIMARY KEY, value TEXT NOT NULL, version INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
             """);
     }
 

@@ -24,6 +24,24 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     /// <summary>Messages whose completion is deferred and not yet flushed: done, though still in the table.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, bool> _completing = new();
 
+    /// <summary>
+    /// Completions that a flush dropped because a write deferred before them failed on its own (see
+    /// <see cref="SqliteWriteBehind"/>), with why: the next completion of the message fails with that reason, so the
+    /// consumer retries the batch and, if it keeps failing, sends it to the poison queue.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, string> _droppedCompletions = new();
+
+    /// <summary>
+    /// A message's row id, and how many deferred writes the write-behind had dropped when the message was stored
+    /// (held) or received: its batch's documents are deferred after that, so a later count may mean one of them
+    /// was dropped, and the message must then not leave the queue.
+    /// </summary>
+    private sealed record Receipt(long Id, long Abandonments);
+
+    private long Abandonments => Behind?.Abandonments ?? 0;
+
+    private static long IdOf(object receipt) => ((Receipt)receipt).Id;
+
     /// <summary>The stage of completions in a flush: after the user documents their batches wrote.</summary>
     public const int CompletionStage = SqliteUserStore.UserStage + 1;
 
@@ -55,12 +73,13 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
         using var writing = await database.EnterWriteAsync();
         var connection = writing.Connection;
         var now = clock.GetUtcNow().UtcTicks;
+        var abandonments = Abandonments;
         var command = connection.Prepared("INSERT INTO queue (body, visible_at, dequeue_count, inserted_at) VALUES ($body, $visible, 0, $now) RETURNING id");
         command.Parameters.AddWithValue("$body", batchJson);
         command.Parameters.AddWithValue("$visible", now + Math.Max(0, hold.Ticks));
         command.Parameters.AddWithValue("$now", now);
         var id = (long)command.ExecuteScalar()!;
-        return new HeldMessage(id.ToString(CultureInfo.InvariantCulture), id);
+        return new HeldMessage(id.ToString(CultureInfo.InvariantCulture), new Receipt(id, abandonments));
     }
 
     public async Task RemoveHeldAsync(HeldMessage message, CancellationToken cancellationToken)
@@ -74,14 +93,17 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
             // kept from consumers meanwhile: one may have received it already, when its hold ran out, and then that
             // delivery completes it (the removal deletes only a message never delivered). Holds last far longer than
             // a flush interval, so a consumer meeting a removed message (and finding its batch applied) is rare.
-            behind.Defer(Key("remove", (long)message.Receipt), CompletionStage, new DeferredDelete((long)message.Receipt, OnlyUndelivered: true, Done: null));
+            // Unless a write was dropped since the message was stored: the batch applied in the request may have lost a
+            // document with it, and the message is then left for a consumer, whose delivery applies what is missing.
+            var held = (Receipt)message.Receipt;
+            behind.DeferUnlessAbandonedSince(held.Abandonments, Key("remove", held.Id), CompletionStage, new DeferredDelete(held.Id, OnlyUndelivered: true, Done: null, Dropped: null));
             return;
         }
 
         using var writing = await database.EnterWriteAsync();
         var connection = writing.Connection;
         var command = connection.Prepared(DeleteUndelivered);
-        command.Parameters.AddWithValue("$id", (long)message.Receipt);
+        command.Parameters.AddWithValue("$id", IdOf(message.Receipt));
         if (command.ExecuteNonQuery() > 0)
         {
             _room.Pulse();
@@ -96,7 +118,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
     private static string Key(string kind, long id) => $"queue-{kind}:{id.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>A message's deletion, deferred to the flush after the documents its batch wrote.</summary>
-    private sealed class DeferredDelete(long id, bool OnlyUndelivered, Action? Done) : DeferredWrite
+    private sealed class DeferredDelete(long id, bool OnlyUndelivered, Action? Done, Action<string>? Dropped) : DeferredWrite
     {
         public override void Write(PooledConnection connection, Microsoft.Data.Sqlite.SqliteTransaction transaction)
         {
@@ -107,6 +129,8 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
         }
 
         public override void Committed() => Done?.Invoke();
+
+        public override void Abandoned(Exception reason) => Dropped?.Invoke(reason.Message);
     }
 
     public Task<long> CountAsync(CancellationToken cancellationToken)
@@ -168,26 +192,45 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
         command.Parameters.AddWithValue("$now", now);
         command.Parameters.AddWithValue("$hidden", now + visibilityTimeout.Ticks);
         command.Parameters.AddWithValue("$max", maxMessages);
+        var abandonments = Abandonments;
         using var reader = command.ExecuteReader();
         var messages = new List<QueueMessage>();
         while (reader.Read())
         {
             var id = reader.GetInt64(0);
-            messages.Add(new QueueMessage(id.ToString(CultureInfo.InvariantCulture), reader.GetString(1), reader.GetInt64(2), id));
+            messages.Add(new QueueMessage(id.ToString(CultureInfo.InvariantCulture), reader.GetString(1), reader.GetInt64(2), new Receipt(id, abandonments)));
         }
 
-        return messages.OrderBy(m => (long)m.Receipt).ToArray();
+        return messages.OrderBy(m => IdOf(m.Receipt)).ToArray();
     }
 
     public async Task CompleteAsync(QueueMessage message, CancellationToken cancellationToken)
     {
+        var receipt = (Receipt)message.Receipt;
+        if (_droppedCompletions.TryRemove(receipt.Id, out var dropped))
+        {
+            // An earlier completion of this message was dropped with a document of its batch: this delivery has
+            // applied the batch again, but whether its documents can be stored is known only at the next flush.
+            throw new InvalidOperationException($"The batch's earlier completion was dropped, so it is applied and tried again: {dropped}");
+        }
+
         if (Behind is { } behind)
         {
             // Not delivered again (see ReceiveAsync), unless the process dies before the flush: then its batch is
             // recognised as applied.
-            var id = (long)message.Receipt;
+            var id = receipt.Id;
             _completing[id] = true;
-            behind.Defer(Key("complete", id), CompletionStage, new DeferredDelete(id, OnlyUndelivered: false, Done: () => _completing.TryRemove(id, out _)));
+            var completion = new DeferredDelete(id, OnlyUndelivered: false, Done: () => _completing.TryRemove(id, out _), Dropped: reason =>
+            {
+                _droppedCompletions[id] = reason;
+                _completing.TryRemove(id, out _);
+            });
+            if (!behind.DeferUnlessAbandonedSince(receipt.Abandonments, Key("complete", id), CompletionStage, completion))
+            {
+                _completing.TryRemove(id, out _);
+                throw new InvalidOperationException("A deferred write was dropped while the batch was applied (it failed on its own; see the log), so the batch is tried again.");
+            }
+
             _room.Pulse();
             return;
         }
@@ -195,7 +238,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
         using var writing = await database.EnterWriteAsync();
         var connection = writing.Connection;
         var command = connection.Prepared(Delete);
-        command.Parameters.AddWithValue("$id", (long)message.Receipt);
+        command.Parameters.AddWithValue("$id", receipt.Id);
         command.ExecuteNonQuery();
         _room.Pulse();
     }
@@ -205,13 +248,14 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
         using var writing = await database.EnterWriteAsync();
         var connection = writing.Connection;
         var command = connection.Prepared("UPDATE queue SET visible_at = $visible WHERE id = $id");
-        command.Parameters.AddWithValue("$id", (long)message.Receipt);
+        command.Parameters.AddWithValue("$id", IdOf(message.Receipt));
         command.Parameters.AddWithValue("$visible", clock.GetUtcNow().UtcTicks + delay.Ticks);
         command.ExecuteNonQuery();
     }
 
     public async Task DeadLetterAsync(QueueMessage message, string reason, CancellationToken cancellationToken)
     {
+        _droppedCompletions.TryRemove(IdOf(message.Receipt), out _);
         if (Behind is { } behind)
         {
             // What the batch applied before it failed for good is stored before its message leaves the queue.
@@ -225,7 +269,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
         {
             insert.Transaction = transaction;
             insert.CommandText = "INSERT OR REPLACE INTO poison (id, body, reason, dequeue_count, failed_at) VALUES ($id, $body, $reason, $count, $at)";
-            insert.Parameters.AddWithValue("$id", (long)message.Receipt);
+            insert.Parameters.AddWithValue("$id", IdOf(message.Receipt));
             insert.Parameters.AddWithValue("$body", message.Body);
             insert.Parameters.AddWithValue("$reason", reason);
             insert.Parameters.AddWithValue("$count", message.DequeueCount);
@@ -237,7 +281,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
         {
             delete.Transaction = transaction;
             delete.CommandText = "DELETE FROM queue WHERE id = $id";
-            delete.Parameters.AddWithValue("$id", (long)message.Receipt);
+            delete.Parameters.AddWithValue("$id", IdOf(message.Receipt));
             delete.ExecuteNonQuery();
         }
 

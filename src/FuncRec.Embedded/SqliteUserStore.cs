@@ -36,6 +36,9 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Version, UserDocument Document)> _unflushed = new(StringComparer.Ordinal);
     private readonly Lock _versions = new();
 
+    // Write-behind only: the highest version of each user whose write was dropped (see Dropped); rare, and never shrinks.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _droppedVersions = new(StringComparer.Ordinal);
+
     // Bumped whenever the cache is emptied or a user deleted: a version read from the file before it may be older than
     // one flushed meanwhile, so it is not trusted (write-behind only).
     private long _generation;
@@ -154,9 +157,15 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             }
 
             // Stored before the answer, as a single write (a user's profile, their forgetting) is expected to be. If
-            // the flush fails, the write waits for the next one, like the batches' writes.
+            // the flush fails, the write waits for the next one, like the batches' writes; if it was dropped for failing
+            // on its own (alone or in a newer version of the user that took its place), the caller is told.
             await behind.FlushAsync(CancellationToken.None);
-            return advanced.ToString(CultureInfo.InvariantCulture);
+            if (advanced.Write.Dropped is { } reason)
+            {
+                throw new InvalidOperationException($"The document of user {document.Id} could not be stored: {reason.Message}", reason);
+            }
+
+            return advanced.Version.ToString(CultureInfo.InvariantCulture);
         }
 
         var encoded = Encode(document);
@@ -184,7 +193,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
                 var document = writes[i].Document;
                 if (TryAdvance(document, writes[i].ExpectedETag, behind) is { } advanced)
                 {
-                    results[i] = advanced.ToString(CultureInfo.InvariantCulture);
+                    results[i] = advanced.Version.ToString(CultureInfo.InvariantCulture);
                 }
             }
 
@@ -329,9 +338,9 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     /// <summary>
     /// Write-behind: compares <paramref name="expectedETag"/> with the user's newest version (unflushed, cached, or
     /// else stored) and, if it matches, makes <paramref name="document"/> the newest; returns its version, or null
-    /// when another writer got there first.
+    /// when another writer got there first; and the write deferred to store it.
     /// </summary>
-    private long? TryAdvance(UserDocument document, string? expectedETag, SqliteWriteBehind behind)
+    private (long Version, DeferredUserWrite Write)? TryAdvance(UserDocument document, string? expectedETag, SqliteWriteBehind behind)
     {
         long? expected = null;
         if (expectedETag is not null)
@@ -383,7 +392,8 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
                     return null;
                 }
 
-                var version = (current ?? 0) + 1;
+                // Past any dropped version too: a reader that saw one must not find its version number current again.
+                var version = Math.Max(current ?? 0, _droppedVersions.TryGetValue(id, out var dropped) ? dropped : 0) + 1;
 
                 // The cache keeps the encoding it had: the base the next encoding copies from (see Encode). Of the
                 // version it encodes, only what that comparison needs stays alive (AsBase): all of it would be copied by
@@ -398,10 +408,11 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
                 // after it, an older one would replace it, and the newest would never be stored. And deferred before
                 // readers can see it (in the unflushed versions, then the cache): a version read from memory is then
                 // always one that a flush starting later stores.
-                behind.Defer(Key(id), UserStage, new DeferredUserWrite(this, id, version, document));
+                var write = new DeferredUserWrite(this, id, version, document);
+                behind.Defer(Key(id), UserStage, write);
                 _unflushed[id] = (version, document);
                 Remember(id, version, document, encodedBase);
-                return version;
+                return (version, write);
             }
         }
     }
@@ -430,6 +441,12 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
                 _unflushed.TryRemove(id, out _);
             }
 
+            if (_droppedVersions.TryGetValue(id, out var dropped) && version > dropped)
+            {
+                // Stored above it: the stored version keeps the numbers ahead of what was dropped.
+                _droppedVersions.TryRemove(id, out _);
+            }
+
             if (_parsed.TryGetValue(id, out var cached))
             {
                 // The stored encoding is the newest there is, whether the cached version is this one or a later one.
@@ -450,10 +467,56 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
         }
     }
 
+    /// <summary>
+    /// A version that will not be stored (its write failed on its own): memory forgets it, and reads go back to the
+    /// stored version, unless a newer one waits (which a later flush tries on its own).
+    /// </summary>
+    private void Dropped(string id, long version)
+    {
+        lock (_versions)
+        {
+            _droppedVersions.AddOrUpdate(id, version, (_, before) => Math.Max(before, version));
+            if (_unflushed.TryGetValue(id, out var newest) && newest.Version == version)
+            {
+                _unflushed.TryRemove(id, out _);
+                _parsed.TryRemove(id, out _);
+            }
+        }
+    }
+
     /// <summary>One user's newest document, written by the flush unless an equal or newer version is already stored.</summary>
     private sealed class DeferredUserWrite(SqliteUserStore store, string id, long version, UserDocument document) : DeferredWrite
     {
         private EncodedUserDocument? _encoded;
+        private Exception? _dropped;
+        private volatile DeferredUserWrite? _newer;
+
+        /// <summary>Why this version was not stored, when its write (or that of a newer version that took its place) was dropped.</summary>
+        public Exception? Dropped
+        {
+            get
+            {
+                // Newer versions only ever point forwards, so this holds nothing older alive.
+                for (var write = this; write is not null; write = write._newer)
+                {
+                    if (write._dropped is { } reason)
+                    {
+                        return reason;
+                    }
+                }
+
+                return null;
+            }
+        }
+
+        public override void Abandoned(Exception reason)
+        {
+            _dropped = reason;
+            _encoded = null;
+            store.Dropped(id, version);
+        }
+
+        public override void SupersededBy(DeferredWrite newer) => _newer = newer as DeferredUserWrite;
 
         public override void Prepare() => _encoded = store.Encode(document);
 

@@ -22,6 +22,20 @@ public abstract class DeferredWrite
     public virtual void Committed()
     {
     }
+
+    /// <summary>
+    /// Called when the write failed on its own (others of the same flush committed) and is dropped: it will never be
+    /// stored, so whatever stood for it in memory must go. A write that can never be stored must not keep every later
+    /// write from being stored.
+    /// </summary>
+    public virtual void Abandoned(Exception reason)
+    {
+    }
+
+    /// <summary>Called when a newer write of the same key took this one's place before it was stored: that one stores both.</summary>
+    public virtual void SupersededBy(DeferredWrite newer)
+    {
+    }
 }
 
 /// <summary>
@@ -40,11 +54,26 @@ public abstract class DeferredWrite
 /// database file: the write turn was held most of the time, and most of it for those pages. Users with several
 /// events in one interval are now written once, and documents are encoded only when written.
 /// </para>
+/// <para>
+/// A write that fails on its own. When a transaction fails, its writes are tried again one by one. A write that
+/// fails alone, while the others commit (or at least a probe row of the flush's own, <c>write_probe</c>), and not with
+/// an error of the whole database (full, read-only, busy, out of memory, I/O), waits for the next flush, and holds
+/// back the later stages of its flush with it; once its key has failed alone in <see cref="FailuresBeforeDropping"/>
+/// flushes in a row it is dropped (<see cref="DeferredWrite.Abandoned"/>, logged as an error), and so is every write
+/// of a later stage deferred until then, which may be the completion of a batch whose document it was: those batches
+/// are delivered again instead, and a batch that keeps failing ends in the poison queue with its reason. Callers that
+/// defer such a completion after the drop compare <see cref="Abandonments"/> (see <see cref="DeferUnlessAbandonedSince"/>).
+/// An error of the whole database leaves everything waiting for the next flush, as any failure did before: one
+/// write that can never be stored used to keep every later flush, and so every later write, from being stored.
+/// </para>
 /// </summary>
 public sealed class SqliteWriteBehind
 {
     /// <summary>Writes per flush transaction: the write turn is released between them, so enqueues never wait for a whole flush.</summary>
     public const int WritesPerTransaction = 256;
+
+    /// <summary>Flushes in a row in which a key's write failed on its own before it is dropped (a passing fault clears within them).</summary>
+    public const int FailuresBeforeDropping = 3;
 
     private readonly SqliteDatabase _database;
     private readonly TimeSpan _interval;
@@ -54,6 +83,11 @@ public sealed class SqliteWriteBehind
     private readonly CancellationTokenSource _stopping = new();
     private Dictionary<string, Pending> _pending = new(StringComparer.Ordinal);
     private long _sequence;
+    private long _abandonments;
+
+    // Keys whose write failed on its own in the last flushes, with how many in a row (see FailuresBeforeDropping); a key
+    // keeps its count across newer versions of it, which a user's next events make at every interval.
+    private readonly Dictionary<string, int> _failedAlone = new(StringComparer.Ordinal);
     private Task? _loop;
     private bool _stopped;
 
@@ -79,6 +113,9 @@ public sealed class SqliteWriteBehind
         }
     }
 
+    /// <summary>Writes dropped since this instance was made because they failed on their own (see the remarks on the class).</summary>
+    public long Abandonments => Interlocked.Read(ref _abandonments);
+
     /// <summary>
     /// Holds <paramref name="write"/> for the next flush, in place of any write of the same key still waiting. Stages
     /// flush in order (a lower stage is committed before a higher one's first write); within a stage, in the order
@@ -88,16 +125,46 @@ public sealed class SqliteWriteBehind
     {
         lock (_lock)
         {
-            _pending[key] = new Pending(key, stage, ++_sequence, write);
-            if (_stopped)
+            DeferHeld(key, stage, write);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Defer"/>, unless a write was abandoned since <see cref="Abandonments"/> read <paramref name="abandonments"/>:
+    /// then false and nothing is deferred. A completion deferred this way never follows a document of its batch that
+    /// was dropped: the check and the deferral are one step under the lock that abandoning takes.
+    /// </summary>
+    public bool DeferUnlessAbandonedSince(long abandonments, string key, int stage, DeferredWrite write)
+    {
+        lock (_lock)
+        {
+            if (Interlocked.Read(ref _abandonments) != abandonments)
             {
-                // After the host stopped, nothing flushes on a timer: each late write is flushed on its own.
-                _ = Task.Run(() => FlushQuietlyAsync());
+                return false;
             }
-            else
-            {
-                _loop ??= Task.Run(RunAsync);
-            }
+
+            DeferHeld(key, stage, write);
+            return true;
+        }
+    }
+
+    /// <summary>Called under <c>_lock</c>.</summary>
+    private void DeferHeld(string key, int stage, DeferredWrite write)
+    {
+        if (_pending.TryGetValue(key, out var older))
+        {
+            older.Write.SupersededBy(write);
+        }
+
+        _pending[key] = new Pending(key, stage, ++_sequence, write);
+        if (_stopped)
+        {
+            // After the host stopped, nothing flushes on a timer: each late write is flushed on its own.
+            _ = Task.Run(() => FlushQuietlyAsync());
+        }
+        else
+        {
+            _loop ??= Task.Run(RunAsync);
         }
     }
 
@@ -107,6 +174,7 @@ public sealed class SqliteWriteBehind
         lock (_lock)
         {
             _pending.Remove(key);
+            _failedAlone.Remove(key);
         }
     }
 
@@ -168,60 +236,270 @@ public sealed class SqliteWriteBehind
         }
 
         Array.Sort(pending, static (a, b) => a.Stage != b.Stage ? a.Stage.CompareTo(b.Stage) : a.Sequence.CompareTo(b.Sequence));
-        var committed = 0;
+        var outcomes = new Outcome[pending.Length];
+        var held = new Flush();
         try
         {
-            while (committed < pending.Length)
-            {
-                var count = Math.Min(WritesPerTransaction, pending.Length - committed);
-
-                // A transaction never mixes stages: a later stage's writes wait until the earlier stage is committed.
-                for (var i = 1; i < count; i++)
-                {
-                    if (pending[committed + i].Stage != pending[committed].Stage)
-                    {
-                        count = i;
-                        break;
-                    }
-                }
-
-                for (var i = committed; i < committed + count; i++)
-                {
-                    pending[i].Write.Prepare();
-                }
-
-                using (var writing = await _database.EnterWriteAsync().ConfigureAwait(false))
-                {
-                    var connection = writing.Connection;
-                    using var transaction = connection.BeginTransaction();
-                    for (var i = committed; i < committed + count; i++)
-                    {
-                        pending[i].Write.Write(connection, transaction);
-                    }
-
-                    transaction.Commit();
-                }
-
-                for (var i = committed; i < committed + count; i++)
-                {
-                    pending[i].Write.Committed();
-                }
-
-                committed += count;
-            }
+            await WriteAsync(pending, outcomes, held).ConfigureAwait(false);
         }
-        catch
+        catch (Exception failure)
         {
-            lock (_lock)
+            // Whatever the writes' callbacks or the database threw: what is not known to be stored or dropped waits.
+            held.Failure ??= failure;
+        }
+
+        // Later stages of a stage with a failed write wait with it (a completion must not pass its documents), or go
+        // if that write was dropped (it may be theirs); writes of the flush not written wait for the next one.
+        var dropped = new List<Pending>();
+        lock (_lock)
+        {
+            for (var i = 0; i < pending.Length; i++)
             {
-                for (var i = committed; i < pending.Length; i++)
+                if (outcomes[i] != Outcome.Waiting)
+                {
+                    continue;
+                }
+
+                if (pending[i].Stage > held.DroppedStage)
+                {
+                    dropped.Add(pending[i]);
+                }
+                else if (!_pending.TryAdd(pending[i].Key, pending[i]))
                 {
                     // A newer write of the key, deferred during the flush, replaces this one.
-                    _pending.TryAdd(pending[i].Key, pending[i]);
+                    pending[i].Write.SupersededBy(_pending[pending[i].Key].Write);
                 }
             }
 
-            throw;
+            if (held.DroppedStage != int.MaxValue)
+            {
+                // Deferred while this flush ran, before the drop was counted: they may complete batches of the dropped write.
+                foreach (var waiting in _pending.Values.Where(waiting => waiting.Stage > held.DroppedStage).ToArray())
+                {
+                    _pending.Remove(waiting.Key);
+                    dropped.Add(waiting);
+                }
+            }
+        }
+
+        if (dropped.Count > 0)
+        {
+            var reason = new InvalidOperationException("A write of an earlier stage deferred before it failed on its own and was dropped.");
+            _logger.LogError("Dropped {Count} writes of later stages (queue completions) after a write that kept failing: their batches are delivered again", dropped.Count);
+            foreach (var write in dropped)
+            {
+                TellDropped(write, reason);
+            }
+        }
+
+        if (held.Failure is { } thrown)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(thrown);
+        }
+    }
+
+    /// <summary>What one flush has met: the first failure to throw once it is done, and the lowest stages with a waiting or dropped write.</summary>
+    private sealed class Flush
+    {
+        public Exception? Failure { get; set; }
+
+        public int HeldStage { get; set; } = int.MaxValue;
+
+        public int DroppedStage { get; set; } = int.MaxValue;
+    }
+
+    private enum Outcome
+    {
+        Waiting,
+        Committed,
+        Dropped,
+    }
+
+    /// <summary>Writes the flush's transactions in stage order until one stage holds the rest back (see the remarks on the class).</summary>
+    private async Task WriteAsync(Pending[] pending, Outcome[] outcomes, Flush held)
+    {
+        var done = 0;
+        while (done < pending.Length && pending[done].Stage <= held.HeldStage)
+        {
+            var count = Math.Min(WritesPerTransaction, pending.Length - done);
+
+            // A transaction never mixes stages: a later stage's writes wait until the earlier stage is committed.
+            for (var i = 1; i < count; i++)
+            {
+                if (pending[done + i].Stage != pending[done].Stage)
+                {
+                    count = i;
+                    break;
+                }
+            }
+
+            try
+            {
+                await CommitAsync(pending, outcomes, done, count).ConfigureAwait(false);
+            }
+            catch (Exception failure)
+            {
+                if (IsDatabaseWide(failure) || !await WriteOneByOneAsync(pending, outcomes, done, count, held).ConfigureAwait(false))
+                {
+                    held.Failure = failure;
+                    return;
+                }
+            }
+
+            done += count;
+        }
+    }
+
+    /// <summary>
+    /// The writes of a failed transaction, each in its own: false when the database stores nothing at all (then they
+    /// all wait); else those that fail alone wait, or are dropped once their key has failed often enough.
+    /// </summary>
+    private async Task<bool> WriteOneByOneAsync(Pending[] pending, Outcome[] outcomes, int start, int count, Flush held)
+    {
+        var failed = new List<(int Index, Exception Reason)>();
+        var stored = false;
+        for (var i = start; i < start + count; i++)
+        {
+            try
+            {
+                await CommitAsync(pending, outcomes, i, 1).ConfigureAwait(false);
+                stored = true;
+            }
+            catch (Exception alone)
+            {
+                if (IsDatabaseWide(alone))
+                {
+                    return false;
+                }
+
+                failed.Add((i, alone));
+            }
+        }
+
+        if (!stored && !await CanCommitAsync().ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        foreach (var (index, reason) in failed)
+        {
+            var write = pending[index];
+            held.HeldStage = Math.Min(held.HeldStage, write.Stage);
+            int failures;
+            lock (_lock)
+            {
+                failures = _failedAlone[write.Key] = _failedAlone.GetValueOrDefault(write.Key) + 1;
+                if (failures >= FailuresBeforeDropping)
+                {
+                    _failedAlone.Remove(write.Key);
+                    if (held.DroppedStage == int.MaxValue)
+                    {
+                        // Counted before anything is dropped, under the lock DeferUnlessAbandonedSince checks it under.
+                        Interlocked.Increment(ref _abandonments);
+                    }
+
+                    held.DroppedStage = Math.Min(held.DroppedStage, write.Stage);
+                }
+            }
+
+            if (failures >= FailuresBeforeDropping)
+            {
+                outcomes[index] = Outcome.Dropped;
+                _logger.LogError(reason, "Dropped the deferred write {Key}: it failed on its own in {Failures} flushes in a row while other writes were stored", write.Key, failures);
+                TellDropped(write, reason);
+            }
+            else
+            {
+                held.Failure ??= reason;
+                _logger.LogWarning(reason, "The deferred write {Key} failed on its own ({Failures} of {Limit} flushes before it is dropped); it and the later stages wait for the next flush", write.Key, failures, FailuresBeforeDropping);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Errors of the database as a whole, which no single write causes: everything waits for them to pass.</summary>
+    private static bool IsDatabaseWide(Exception exception) => exception switch
+    {
+        // BUSY, LOCKED, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB.
+        SqliteException sqlite => sqlite.SqliteErrorCode is 5 or 6 or 7 or 8 or 10 or 11 or 13 or 14 or 26,
+        IOException or OutOfMemoryException => true,
+        _ => false,
+    };
+
+    private void TellDropped(Pending write, Exception reason)
+    {
+        try
+        {
+            write.Write.Abandoned(reason);
+        }
+        catch (Exception exception)
+        {
+            _logger.LogError(exception, "Forgetting the dropped write {Key} failed", write.Key);
+        }
+    }
+
+    /// <summary>Whether the database stores a write at all: a row of its own, rewritten, so that a page is written as a document's would be.</summary>
+    private async Task<bool> CanCommitAsync()
+    {
+        try
+        {
+            using var writing = await _database.EnterWriteAsync().ConfigureAwait(false);
+            var connection = writing.Connection;
+            using var transaction = connection.BeginTransaction();
+            var probe = connection.Prepared("INSERT OR REPLACE INTO write_probe (id, at) VALUES (1, $at)");
+            probe.Transaction = transaction;
+            probe.Parameters.AddWithValue("$at", DateTime.UtcNow.Ticks);
+            probe.ExecuteNonQuery();
+            transaction.Commit();
+            return true;
+        }
+        catch (Exception exception) when (exception is SqliteException or IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Prepares and writes <paramref name="count"/> writes from <paramref name="start"/> in one transaction, then tells each it is committed.</summary>
+    private async Task CommitAsync(Pending[] pending, Outcome[] outcomes, int start, int count)
+    {
+        for (var i = start; i < start + count; i++)
+        {
+            pending[i].Write.Prepare();
+        }
+
+        using (var writing = await _database.EnterWriteAsync().ConfigureAwait(false))
+        {
+            var connection = writing.Connection;
+            using var transaction = connection.BeginTransaction();
+            for (var i = start; i < start + count; i++)
+            {
+                pending[i].Write.Write(connection, transaction);
+            }
+
+            transaction.Commit();
+        }
+
+        lock (_lock)
+        {
+            for (var i = start; i < start + count; i++)
+            {
+                outcomes[i] = Outcome.Committed;
+                _failedAlone.Remove(pending[i].Key);
+            }
+        }
+
+        for (var i = start; i < start + count; i++)
+        {
+            try
+            {
+                pending[i].Write.Committed();
+            }
+            catch (Exception exception)
+            {
+                // Stored all the same: it must not be written again nor dropped.
+                _logger.LogError(exception, "After storing the deferred write {Key}, updating memory failed", pending[i].Key);
+            }
         }
     }
 

@@ -209,19 +209,152 @@ public sealed class WriteBehindTests : IDisposable
         var message = Assert.Single(await queue.ReceiveAsync(1, TimeSpan.FromMinutes(5), CancellationToken.None));
         await WriteAsync(users, User("u", 1), null);
         var behind = database.WriteBehind!;
-        behind.Defer("failing", SqliteUserStore.UserStage, new FailingWrite());
         await queue.CompleteAsync(message, CancellationToken.None);
 
-        await Assert.ThrowsAsync<SqliteException>(() => behind.FlushAsync());
+        // The database stores nothing, not even the flush's probe row: its fault, not any one write's.
+        Execute(database, """
+            CREATE TRIGGER refuse_users BEFORE INSERT ON users BEGIN SELECT RAISE(ABORT, 'nothing can be stored'); END;
+            CREATE TRIGGER refuse_probe BEFORE INSERT ON write_probe BEGIN SELECT RAISE(ABORT, 'nothing can be stored'); END;
+            """);
+        for (var flush = 0; flush < SqliteWriteBehind.FailuresBeforeDropping + 1; flush++)
+        {
+            await Assert.ThrowsAsync<SqliteException>(() => behind.FlushAsync());
+        }
 
-        // The documents' stage failed, so the message stays, and everything not committed waits for the next flush.
+        // However often it fails: the message stays, nothing is dropped, and everything waits for the next flush.
         Assert.Equal(1, await Reader().Queue.CountAsync(CancellationToken.None));
-        Assert.Equal(3, behind.PendingCount);
+        Assert.Equal(2, behind.PendingCount);
+        Assert.Equal(0, behind.Abandonments);
 
-        behind.Cancel("failing");
+        Execute(database, "DROP TRIGGER refuse_users; DROP TRIGGER refuse_probe;");
         await behind.FlushAsync();
         Assert.Equal(0, await Reader().Queue.CountAsync(CancellationToken.None));
         Assert.NotNull(await Reader().Users.GetAsync("u", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_document_the_database_refuses_is_dropped_after_failing_alone_and_its_batch_is_delivered_again_without_blocking_the_rest()
+    {
+        var (database, users, queue) = Writer();
+        var behind = database.WriteBehind!;
+        Execute(database, "CREATE TRIGGER refuse_broken BEFORE INSERT ON users WHEN NEW.id = 'broken' BEGIN SELECT RAISE(ABORT, 'this user cannot be stored'); END");
+        await WriteAsync(users, User("old", 1), null);
+        await behind.FlushAsync();
+
+        await queue.EnqueueAsync("""{"batch":1}""", CancellationToken.None);
+        var message = Assert.Single(await queue.ReceiveAsync(1, TimeSpan.Zero, CancellationToken.None));
+        var users300 = Enumerable.Range(0, 300).Select(i => User($"u{i:D3}", 1)).Append(User("broken", 1)).Append(User("old", 2));
+        foreach (var user in users300)
+        {
+            await WriteAsync(users, user, user.Id == "old" ? "1" : null);
+        }
+
+        await queue.CompleteAsync(message, CancellationToken.None);
+
+        // The first flushes store everyone else and keep the refused write and the completion after it waiting.
+        for (var flush = 1; flush < SqliteWriteBehind.FailuresBeforeDropping; flush++)
+        {
+            var refused = await Assert.ThrowsAsync<SqliteException>(() => behind.FlushAsync());
+            Assert.Contains("this user cannot be stored", refused.Message, StringComparison.Ordinal);
+            Assert.Equal(2, behind.PendingCount);
+            Assert.Equal(1, await Reader().Queue.CountAsync(CancellationToken.None));
+        }
+
+        Assert.NotNull(await Reader().Users.GetAsync("u000", CancellationToken.None));
+        Assert.NotNull(await Reader().Users.GetAsync("u299", CancellationToken.None));
+        Assert.Equal(2, (await Reader().Users.GetAsync("old", CancellationToken.None))!.Value.EventCount);
+
+        // Then it is dropped: the flush succeeds, memory forgets the version, and the completion goes with it.
+        await behind.FlushAsync();
+        Assert.Equal(1, behind.Abandonments);
+        Assert.Equal(0, behind.PendingCount);
+        Assert.Null(await Reader().Users.GetAsync("broken", CancellationToken.None));
+        Assert.Null(await users.GetAsync("broken", CancellationToken.None));
+        Assert.Equal(1, await Reader().Queue.CountAsync(CancellationToken.None));
+
+        // Later writes are stored by later flushes.
+        await WriteAsync(users, User("c", 1), null);
+        await behind.FlushAsync();
+        Assert.NotNull(await Reader().Users.GetAsync("c", CancellationToken.None));
+
+        // The batch comes again; its completion fails with the reason, which is how a consumer retries it and, in
+        // the end, sends it to the poison queue.
+        var again = Assert.Single(await queue.ReceiveAsync(1, TimeSpan.FromMinutes(5), CancellationToken.None));
+        Assert.Equal(message.Id, again.Id);
+        var retried = await Assert.ThrowsAsync<InvalidOperationException>(() => queue.CompleteAsync(again, CancellationToken.None));
+        Assert.Contains("dropped", retried.Message, StringComparison.Ordinal);
+        await queue.DeadLetterAsync(again, retried.Message, CancellationToken.None);
+        Assert.Equal(0, await Reader().Queue.CountAsync(CancellationToken.None));
+
+        // A single write that ends up dropped (here in a newer version that took its place) is told so; and a version
+        // number once dropped is never current again.
+        var first = await WriteAsync(users, User("broken", 2), null);
+        Assert.Equal("2", first);
+        await Assert.ThrowsAsync<SqliteException>(() => behind.FlushAsync());
+        await Assert.ThrowsAsync<SqliteException>(() => behind.FlushAsync());
+        var single = await Assert.ThrowsAsync<InvalidOperationException>(() => users.TryWriteAsync(User("broken", 3), first, CancellationToken.None));
+        Assert.Contains("this user cannot be stored", single.Message, StringComparison.Ordinal);
+        Assert.Equal("4", await WriteAsync(users, User("broken", 4), null));
+
+        // Once the database takes the user, the waiting version is stored as usual.
+        Execute(database, "DROP TRIGGER refuse_broken");
+        await behind.FlushAsync();
+        Assert.Equal(("4", 4L), ((await Reader().Users.GetAsync("broken", CancellationToken.None))!.ETag, (await Reader().Users.GetAsync("broken", CancellationToken.None))!.Value.EventCount));
+    }
+
+    [Fact]
+    public async Task Completions_of_messages_in_hand_when_a_write_is_dropped_are_refused_even_when_deferred_during_that_flush()
+    {
+        var (database, users, queue) = Writer();
+        var behind = database.WriteBehind!;
+        await queue.EnqueueAsync("""{"batch":1}""", CancellationToken.None);
+        await queue.EnqueueAsync("""{"batch":2}""", CancellationToken.None);
+        var held = await queue.EnqueueHeldAsync("""{"held":1}""", TimeSpan.FromMinutes(5), CancellationToken.None);
+        var messages = await queue.ReceiveAsync(2, TimeSpan.FromMinutes(5), CancellationToken.None);
+        Assert.Equal(2, messages.Count);
+        await WriteAsync(users, User("a", 1), null);
+        behind.Defer("failing", SqliteUserStore.UserStage, new FailingWrite());
+        for (var flush = 1; flush < SqliteWriteBehind.FailuresBeforeDropping; flush++)
+        {
+            await Assert.ThrowsAsync<SqliteException>(() => behind.FlushAsync());
+        }
+
+        // During the flush that drops the failing write, a batch completes (as the consumer would, concurrently).
+        behind.Defer("completing", SqliteUserStore.UserStage, new CallbackWrite(() => queue.CompleteAsync(messages[0], CancellationToken.None).GetAwaiter().GetResult()));
+        await behind.FlushAsync();
+        Assert.Equal(1, behind.Abandonments);
+        Assert.Equal(0, behind.PendingCount);
+
+        // That completion was dropped; the other message and the held one were in hand before the drop and are refused.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => queue.CompleteAsync(messages[0], CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => queue.CompleteAsync(messages[1], CancellationToken.None));
+        await queue.RemoveHeldAsync(held, CancellationToken.None);
+        Assert.Equal(0, behind.PendingCount);
+        await behind.FlushAsync();
+        Assert.Equal(3, QueueRows());
+        Assert.NotNull(await Reader().Users.GetAsync("a", CancellationToken.None));
+
+        // A message received after the drop completes as usual.
+        await queue.EnqueueAsync("""{"batch":3}""", CancellationToken.None);
+        var later = (await queue.ReceiveAsync(10, TimeSpan.FromMinutes(5), CancellationToken.None)).Single(m => m.Body.Contains("\"batch\":3", StringComparison.Ordinal));
+        await queue.CompleteAsync(later, CancellationToken.None);
+        await behind.FlushAsync();
+        Assert.Equal(3, QueueRows());
+    }
+
+    /// <summary>Rows in the queue table, held ones included, as the file holds them.</summary>
+    private long QueueRows()
+    {
+        using var connection = Open().Open();
+        var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM queue";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private static void Execute(SqliteDatabase database, string sql)
+    {
+        using var writing = database.EnterWriteAsync().AsTask().GetAwaiter().GetResult();
+        writing.Connection.Execute(sql);
     }
 
     [Fact]
@@ -334,6 +467,12 @@ public sealed class WriteBehindTests : IDisposable
         }
 
         Assert.Fail("The late write was never stored.");
+    }
+
+    /// <summary>A write that runs <paramref name="action"/> when it is written (what happens meanwhile elsewhere).</summary>
+    private sealed class CallbackWrite(Action action) : DeferredWrite
+    {
+        public override void Write(PooledConnection connection, SqliteTransaction transaction) => action();
     }
 
     /// <summary>A write that the database refuses (a statement that cannot run).</summary>
