@@ -121,6 +121,58 @@ public sealed class ServingWarmupTests
         Assert.True(host.Current.Catalog.Current.IndexOf($"met-while-warming-{first}") >= 0);
     }
 
+    [Fact]
+    public async Task A_host_disposed_while_a_model_warms_never_serves_it_frees_it_and_loads_nothing_after()
+    {
+        using var directory = new TemporaryDirectory("warmup-dispose");
+        var catalog = TestCatalog.Create(users: 12);
+        await using (var publisher = await InProcessHost.StartAsync(directory.Path, HostSettings.Fast()))
+        {
+            await catalog.PutAllAsync(publisher.Client);
+            await publisher.Client.PostAllAsync(catalog.History(eventsPerUser: 8, seed: 8), perRequest: 24);
+            await publisher.Client.WaitForQueueDrainedAsync();
+            await publisher.Client.FineTuneAsync();
+        }
+
+        await using var app = InProcessHost.Build(directory.Path, HostSettings.Fast());
+        var warmup = new BlockingWarmup();
+        var host = new ModelHost(app.Services.GetRequiredService<IModelRegistry>(), app.Services.GetRequiredService<IItemStore>(), app.Services.GetRequiredService<IOptions<FuncRecOptions>>(), NullLogger<ModelHost>.Instance, TimeProvider.System, [warmup]);
+        var refresh = host.RefreshAsync(CancellationToken.None);
+        var warming = await warmup.Entered.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        host.Dispose();
+        warmup.Release.SetResult();
+        await refresh.WaitAsync(TimeSpan.FromSeconds(60));
+
+        // Never served, and its native session freed: the scorer refuses calls.
+        Assert.Null(host.Current);
+        Assert.Throws<ObjectDisposedException>(() => warming.Scorer.TopK(UserFeatures.NewVector(), [], 0f, warming.Catalog.Current, 5));
+
+        // A refresh after disposal (a background service stopping late) loads nothing that would never be freed.
+        await host.RefreshAsync(CancellationToken.None);
+        Assert.Null(host.Current);
+        Assert.Equal(1, warmup.Calls);
+    }
+
+    /// <summary>Holds the warm-up until released, telling the test which model it holds.</summary>
+    private sealed class BlockingWarmup : IServingModelWarmup
+    {
+        private int _calls;
+
+        public TaskCompletionSource<ServingModel> Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public async Task WarmAsync(ServingModel model, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            Entered.TrySetResult(model);
+            await Release.Task.WaitAsync(cancellationToken);
+        }
+    }
+
     /// <summary>Records which model was served while each model was warmed, and meets an item meanwhile.</summary>
     private sealed class ProbingWarmup : IServingModelWarmup
     {

@@ -97,6 +97,12 @@ public sealed class ModelHost : IDisposable
         await _refreshing.WaitAsync(cancellationToken);
         try
         {
+            if (_disposed)
+            {
+                // A model loaded now would never be freed: the host has let go of its models for good.
+                return;
+            }
+
             await SyncItemsAsync(cancellationToken);
             var pointer = await _registry.GetActiveAsync(cancellationToken);
             var current = Current;
@@ -166,11 +172,20 @@ public sealed class ModelHost : IDisposable
         warming?.Behaviour.Forget(userId);
     }
 
+    /// <summary>
+    /// Frees the served model (once the calls in flight end) and keeps any later one from being served: a model that a
+    /// refresh under way is warming is freed when its warm-up ends. The refresh gate is left to the collector: a
+    /// refresh under way still releases it.
+    /// </summary>
     public void Dispose()
     {
-        _disposed = true;
-        Swap(null);
-        _refreshing.Dispose();
+        // Under the lock a warming model is swapped in under: either it is swapped in first and freed here, or it
+        // finds the host disposed and frees itself.
+        lock (_directoryLock)
+        {
+            _disposed = true;
+            Swap(null);
+        }
     }
 
     /// <summary>
