@@ -36,6 +36,16 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Version, UserDocument Document)> _unflushed = new(StringComparer.Ordinal);
     private readonly Lock _versions = new();
 
+    /// <summary>
+    /// How long writes of a user whose document was dropped are refused (write-behind only): each new version of them
+    /// would hold back every completion for a few flushes before it is dropped in turn. Refused, the batches that
+    /// touch the user fail, are retried, and end in the poison queue with the reason, while all others flow.
+    /// </summary>
+    public TimeSpan QuarantineAfterDrop { get; set; } = TimeSpan.FromMinutes(1);
+
+    // Write-behind only: users whose document was dropped, when (Environment.TickCount64), and why.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long DroppedAt, string Reason)> _quarantined = new(StringComparer.Ordinal);
+
     // Write-behind only: the highest version of each user whose write was dropped (see Dropped); rare, and never shrinks.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _droppedVersions = new(StringComparer.Ordinal);
 
@@ -159,7 +169,15 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             // Stored before the answer, as a single write (a user's profile, their forgetting) is expected to be. If
             // the flush fails, the write waits for the next one, like the batches' writes; if it was dropped for failing
             // on its own (alone or in a newer version of the user that took its place), the caller is told.
-            await behind.FlushAsync(CancellationToken.None);
+            try
+            {
+                await behind.FlushAsync(CancellationToken.None);
+            }
+            catch (Exception) when (advanced.Write.Stored)
+            {
+                // Another write failed; this one is stored (alone or in a newer version that took its place).
+            }
+
             if (advanced.Write.Dropped is { } reason)
             {
                 throw new InvalidOperationException($"The document of user {document.Id} could not be stored: {reason.Message}", reason);
@@ -354,6 +372,16 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
         }
 
         var id = document.Id;
+        if (_quarantined.TryGetValue(id, out var quarantine))
+        {
+            if (Environment.TickCount64 - quarantine.DroppedAt < QuarantineAfterDrop.TotalMilliseconds)
+            {
+                throw new InvalidOperationException($"User {id}'s document could not be stored lately ({quarantine.Reason}); their writes are refused for {QuarantineAfterDrop.TotalSeconds:F0} s after that.");
+            }
+
+            _quarantined.TryRemove(id, out _);
+        }
+
         while (true)
         {
             // A user memory does not know (the cache was cleared) is looked up in the file, outside the lock.
@@ -471,10 +499,11 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     /// A version that will not be stored (its write failed on its own): memory forgets it, and reads go back to the
     /// stored version, unless a newer one waits (which a later flush tries on its own).
     /// </summary>
-    private void Dropped(string id, long version)
+    private void Dropped(string id, long version, Exception reason)
     {
         lock (_versions)
         {
+            _quarantined[id] = (Environment.TickCount64, reason.Message);
             _droppedVersions.AddOrUpdate(id, version, (_, before) => Math.Max(before, version));
             if (_unflushed.TryGetValue(id, out var newest) && newest.Version == version)
             {
@@ -489,7 +518,25 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     {
         private EncodedUserDocument? _encoded;
         private Exception? _dropped;
+        private volatile bool _stored;
         private volatile DeferredUserWrite? _newer;
+
+        /// <summary>Whether this version, or a newer one that took its place before a flush, is stored.</summary>
+        public bool Stored
+        {
+            get
+            {
+                for (var write = this; write is not null; write = write._newer)
+                {
+                    if (write._stored)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
 
         /// <summary>Why this version was not stored, when its write (or that of a newer version that took its place) was dropped.</summary>
         public Exception? Dropped
@@ -513,7 +560,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
         {
             _dropped = reason;
             _encoded = null;
-            store.Dropped(id, version);
+            store.Dropped(id, version, reason);
         }
 
         public override void SupersededBy(DeferredWrite newer) => _newer = newer as DeferredUserWrite;
@@ -533,6 +580,10 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             upsert.ExecuteNonQuery();
         }
 
-        public override void Committed() => store.Flushed(id, version, document, _encoded!);
+        public override void Committed()
+        {
+            _stored = true;
+            store.Flushed(id, version, document, _encoded!);
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -72,7 +73,10 @@ public sealed class SqliteWriteBehind
     /// <summary>Writes per flush transaction: the write turn is released between them, so enqueues never wait for a whole flush.</summary>
     public const int WritesPerTransaction = 256;
 
-    /// <summary>Flushes in a row in which a key's write failed on its own before it is dropped (a passing fault clears within them).</summary>
+    /// <summary>
+    /// Flushes in a row in which a key's write failed on its own before it is dropped, spanning at least two intervals
+    /// (single writes and dead-letterings flush too, within milliseconds): a passing fault clears within them.
+    /// </summary>
     public const int FailuresBeforeDropping = 3;
 
     private readonly SqliteDatabase _database;
@@ -87,7 +91,7 @@ public sealed class SqliteWriteBehind
 
     // Keys whose write failed on its own in the last flushes, with how many in a row (see FailuresBeforeDropping); a key
     // keeps its count across newer versions of it, which a user's next events make at every interval.
-    private readonly Dictionary<string, int> _failedAlone = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Count, long FirstAt)> _failedAlone = new(StringComparer.Ordinal);
     private Task? _loop;
     private bool _stopped;
 
@@ -97,9 +101,13 @@ public sealed class SqliteWriteBehind
         _database = database;
         _interval = interval;
         _logger = logger ?? NullLogger.Instance;
+        FailingTimeBeforeDropping = 2 * interval;
     }
 
     public TimeSpan Interval => _interval;
+
+    /// <summary>How long a key's write must have been failing on its own, besides <see cref="FailuresBeforeDropping"/> flushes, before it is dropped (two intervals).</summary>
+    public TimeSpan FailingTimeBeforeDropping { get; set; }
 
     /// <summary>Writes waiting for the next flush.</summary>
     public int PendingCount
@@ -156,7 +164,7 @@ public sealed class SqliteWriteBehind
             older.Write.SupersededBy(write);
         }
 
-        _pending[key] = new Pending(key, stage, ++_sequence, write);
+        _pending[key] = new Pending(key, stage, ++_sequence, write, Interlocked.Read(ref _abandonments));
         if (_stopped)
         {
             // After the host stopped, nothing flushes on a timer: each late write is flushed on its own.
@@ -274,11 +282,16 @@ public sealed class SqliteWriteBehind
             if (held.DroppedStage != int.MaxValue)
             {
                 // Deferred while this flush ran, before the drop was counted: they may complete batches of the dropped write.
-                foreach (var waiting in _pending.Values.Where(waiting => waiting.Stage > held.DroppedStage).ToArray())
+                foreach (var waiting in _pending.Values.Where(waiting => waiting.Stage > held.DroppedStage && waiting.Abandonments < held.DropCount).ToArray())
                 {
                     _pending.Remove(waiting.Key);
                     dropped.Add(waiting);
                 }
+            }
+
+            foreach (var write in dropped)
+            {
+                _failedAlone.Remove(write.Key);
             }
         }
 
@@ -306,6 +319,9 @@ public sealed class SqliteWriteBehind
         public int HeldStage { get; set; } = int.MaxValue;
 
         public int DroppedStage { get; set; } = int.MaxValue;
+
+        /// <summary>The drop count once this flush dropped a write: writes deferred after it are not the dropped write's batch's.</summary>
+        public long DropCount { get; set; }
     }
 
     private enum Outcome
@@ -386,23 +402,28 @@ public sealed class SqliteWriteBehind
             var write = pending[index];
             held.HeldStage = Math.Min(held.HeldStage, write.Stage);
             int failures;
+            var drop = false;
             lock (_lock)
             {
-                failures = _failedAlone[write.Key] = _failedAlone.GetValueOrDefault(write.Key) + 1;
-                if (failures >= FailuresBeforeDropping)
+                var now = Environment.TickCount64;
+                var (before, firstAt) = _failedAlone.GetValueOrDefault(write.Key, (0, now));
+                failures = before + 1;
+                _failedAlone[write.Key] = (failures, firstAt);
+                if (failures >= FailuresBeforeDropping && now - firstAt >= FailingTimeBeforeDropping.TotalMilliseconds)
                 {
+                    drop = true;
                     _failedAlone.Remove(write.Key);
                     if (held.DroppedStage == int.MaxValue)
                     {
                         // Counted before anything is dropped, under the lock DeferUnlessAbandonedSince checks it under.
-                        Interlocked.Increment(ref _abandonments);
+                        held.DropCount = Interlocked.Increment(ref _abandonments);
                     }
 
                     held.DroppedStage = Math.Min(held.DroppedStage, write.Stage);
                 }
             }
 
-            if (failures >= FailuresBeforeDropping)
+            if (drop)
             {
                 outcomes[index] = Outcome.Dropped;
                 _logger.LogError(reason, "Dropped the deferred write {Key}: it failed on its own in {Failures} flushes in a row while other writes were stored", write.Key, failures);
@@ -411,19 +432,23 @@ public sealed class SqliteWriteBehind
             else
             {
                 held.Failure ??= reason;
-                _logger.LogWarning(reason, "The deferred write {Key} failed on its own ({Failures} of {Limit} flushes before it is dropped); it and the later stages wait for the next flush", write.Key, failures, FailuresBeforeDropping);
+                _logger.LogWarning(reason, "The deferred write {Key} failed on its own ({Failures} flushes in a row); it and the later stages wait for the next flush", write.Key, failures);
             }
         }
 
         return true;
     }
 
-    /// <summary>Errors of the database as a whole, which no single write causes: everything waits for them to pass.</summary>
+    /// <summary>
+    /// Errors of the database as a whole, which no single write causes: everything waits for them to pass. Only what a
+    /// row itself causes (too big, a constraint, a type mismatch, out of range) or our own code refuses (an encoding)
+    /// counts as a write failing on its own; any other SQLite error, I/O or memory error waits.
+    /// </summary>
     private static bool IsDatabaseWide(Exception exception) => exception switch
     {
-        // BUSY, LOCKED, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB.
-        SqliteException sqlite => sqlite.SqliteErrorCode is 5 or 6 or 7 or 8 or 10 or 11 or 13 or 14 or 26,
-        IOException or OutOfMemoryException => true,
+        // TOOBIG, CONSTRAINT, MISMATCH, RANGE.
+        SqliteException sqlite => sqlite.SqliteErrorCode is not (18 or 19 or 20 or 25),
+        DbException or IOException or OutOfMemoryException or TimeoutException or ObjectDisposedException => true,
         _ => false,
     };
 
@@ -532,7 +557,8 @@ public sealed class SqliteWriteBehind
         }
     }
 
-    private sealed record Pending(string Key, int Stage, long Sequence, DeferredWrite Write);
+    /// <param name="Abandonments">The drop count when it was deferred: one deferred after a drop is not the dropped write's batch's.</param>
+    private sealed record Pending(string Key, int Stage, long Sequence, DeferredWrite Write, long Abandonments);
 
     private sealed class Release(SemaphoreSlim semaphore) : IDisposable
     {

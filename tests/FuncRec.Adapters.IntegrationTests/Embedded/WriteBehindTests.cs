@@ -21,7 +21,9 @@ public sealed class WriteBehindTests : IDisposable
     private (SqliteDatabase Database, SqliteUserStore Users, SqliteEventQueue Queue) Writer()
     {
         var database = Open();
-        database.EnableWriteBehind(TimeSpan.FromHours(1));
+
+        // Tests count flushes, not time: a write failing on its own is dropped after FailuresBeforeDropping of them.
+        database.EnableWriteBehind(TimeSpan.FromHours(1)).FailingTimeBeforeDropping = TimeSpan.Zero;
         return (database, new SqliteUserStore(database, Options()), new SqliteEventQueue(database, Options(), TimeProvider.System));
     }
 
@@ -286,6 +288,13 @@ public sealed class WriteBehindTests : IDisposable
         await queue.DeadLetterAsync(again, retried.Message, CancellationToken.None);
         Assert.Equal(0, await Reader().Queue.CountAsync(CancellationToken.None));
 
+        // For a while the user's writes are refused, so that only the batches that touch them fail (and end in the
+        // poison queue) instead of each new version holding back every completion again.
+        var quarantined = await Assert.ThrowsAsync<InvalidOperationException>(() => WriteAsync(users, User("broken", 2), null));
+        Assert.Contains("this user cannot be stored", quarantined.Message, StringComparison.Ordinal);
+        Assert.Equal("1", await WriteAsync(users, User("d", 1), null));
+        users.QuarantineAfterDrop = TimeSpan.Zero;
+
         // A single write that ends up dropped (here in a newer version that took its place) is told so; and a version
         // number once dropped is never current again.
         var first = await WriteAsync(users, User("broken", 2), null);
@@ -355,6 +364,96 @@ public sealed class WriteBehindTests : IDisposable
     {
         using var writing = database.EnterWriteAsync().AsTask().GetAwaiter().GetResult();
         writing.Connection.Execute(sql);
+    }
+
+    [Fact]
+    public async Task A_write_failing_on_its_own_is_dropped_only_after_failing_in_flushes_in_a_row_over_two_intervals()
+    {
+        var (database, users, _) = Writer();
+        var behind = database.WriteBehind!;
+        behind.FailingTimeBeforeDropping = TimeSpan.FromHours(2);
+        behind.Defer("failing", SqliteUserStore.UserStage, new FailingWrite());
+        await WriteAsync(users, User("a", 1), null);
+
+        // Many flushes within moments (single writes and dead-letterings flush too): it waits, not dropped.
+        for (var flush = 0; flush < 2 * SqliteWriteBehind.FailuresBeforeDropping; flush++)
+        {
+            await Assert.ThrowsAsync<SqliteException>(() => behind.FlushAsync());
+        }
+
+        Assert.Equal(0, behind.Abandonments);
+        Assert.Equal(1, behind.PendingCount);
+        Assert.NotNull(await Reader().Users.GetAsync("a", CancellationToken.None));
+
+        // A write that fails, then is stored, starts counting afresh if it fails again.
+        behind.FailingTimeBeforeDropping = TimeSpan.Zero;
+        behind.Cancel("failing");
+        behind.Defer("flaky", SqliteUserStore.UserStage, new FailingWrite());
+        await WriteAsync(users, User("b", 1), null);
+        await Assert.ThrowsAsync<SqliteException>(() => behind.FlushAsync());
+        behind.Defer("flaky", SqliteUserStore.UserStage, new CallbackWrite(() => { }));
+        await behind.FlushAsync();
+        behind.Defer("flaky", SqliteUserStore.UserStage, new FailingWrite());
+        await WriteAsync(users, User("c", 1), null);
+        for (var flush = 1; flush < SqliteWriteBehind.FailuresBeforeDropping; flush++)
+        {
+            await Assert.ThrowsAsync<SqliteException>(() => behind.FlushAsync());
+        }
+
+        Assert.Equal(0, behind.Abandonments);
+        await behind.FlushAsync();
+        Assert.Equal(1, behind.Abandonments);
+    }
+
+    [Fact]
+    public async Task A_single_write_that_is_stored_succeeds_while_another_write_waits_and_a_full_database_drops_nothing()
+    {
+        var (database, users, _) = Writer();
+        var behind = database.WriteBehind!;
+        behind.Defer("failing", SqliteUserStore.UserStage, new FailingWrite());
+
+        Assert.Equal("1", await users.TryWriteAsync(User("profile", 1), null, CancellationToken.None));
+        Assert.NotNull(await Reader().Users.GetAsync("profile", CancellationToken.None));
+        behind.Cancel("failing");
+
+        // The database fills up in the middle of a flush: the first transaction is stored, the rest waits, whatever
+        // the number of flushes, and nothing is dropped.
+        // The first transaction's 256 documents are small; the 44 after them large (~40 KB each).
+        var big = Enumerable.Range(0, 300).Select(i => i < SqliteWriteBehind.WritesPerTransaction ? User($"big{i:D3}", 1) : new UserDocument
+        {
+            Id = $"big{i:D3}",
+            EventCount = 1,
+            AppliedEventIds = [.. Enumerable.Range(0, 200).Select(e => $"big{i:D3}-event-{e:D4}-{new string('x', 180)}")],
+        }).ToArray();
+        foreach (var user in big)
+        {
+            await WriteAsync(users, user, null);
+        }
+
+        long pages;
+        using (var connection = Open().Open())
+        {
+            var count = connection.CreateCommand();
+            count.CommandText = "PRAGMA page_count";
+            pages = (long)count.ExecuteScalar()!;
+        }
+
+        // Room for the small ones (~100 pages), not for ~1.7 MB more.
+        Execute(database, $"PRAGMA max_page_count = {pages + 100}");
+        for (var flush = 0; flush < 2 * SqliteWriteBehind.FailuresBeforeDropping; flush++)
+        {
+            var full = await Assert.ThrowsAsync<SqliteException>(() => behind.FlushAsync());
+            Assert.Equal(13, full.SqliteErrorCode);
+        }
+
+        Assert.Equal(0, behind.Abandonments);
+        Assert.NotNull(await Reader().Users.GetAsync("big000", CancellationToken.None));
+        Assert.Null(await Reader().Users.GetAsync("big299", CancellationToken.None));
+        Assert.Equal(300 - SqliteWriteBehind.WritesPerTransaction, behind.PendingCount);
+
+        Execute(database, "PRAGMA max_page_count = 1073741823");
+        await behind.FlushAsync();
+        Assert.NotNull(await Reader().Users.GetAsync("big299", CancellationToken.None));
     }
 
     [Fact]
@@ -475,14 +574,14 @@ public sealed class WriteBehindTests : IDisposable
         public override void Write(PooledConnection connection, SqliteTransaction transaction) => action();
     }
 
-    /// <summary>A write that the database refuses (a statement that cannot run).</summary>
+    /// <summary>A write that the database refuses for what it is (a constraint it breaks), whatever else is written.</summary>
     private sealed class FailingWrite : DeferredWrite
     {
         public override void Write(PooledConnection connection, SqliteTransaction transaction)
         {
             var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = "INSERT INTO no_such_table VALUES (1)";
+            command.CommandText = "INSERT INTO users (id, doc, version) VALUES ('failing', NULL, 1)";
             command.ExecuteNonQuery();
         }
     }
