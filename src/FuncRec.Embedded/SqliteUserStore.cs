@@ -327,6 +327,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             lock (_versions)
             {
                 behind.Cancel(Key(id));
+                _quarantined.TryRemove(id, out _);
                 unflushed = _unflushed.TryRemove(id, out _);
                 _parsed.TryRemove(id, out _);
                 Interlocked.Increment(ref _generation);
@@ -372,16 +373,6 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
         }
 
         var id = document.Id;
-        if (_quarantined.TryGetValue(id, out var quarantine))
-        {
-            if (Environment.TickCount64 - quarantine.DroppedAt < QuarantineAfterDrop.TotalMilliseconds)
-            {
-                throw new InvalidOperationException($"User {id}'s document could not be stored lately ({quarantine.Reason}); their writes are refused for {QuarantineAfterDrop.TotalSeconds:F0} s after that.");
-            }
-
-            _quarantined.TryRemove(id, out _);
-        }
-
         while (true)
         {
             // A user memory does not know (the cache was cleared) is looked up in the file, outside the lock.
@@ -395,6 +386,18 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
 
             lock (_versions)
             {
+                // Checked under the lock Dropped sets it under: no version of the user is deferred after their drop.
+                // A forgetting (a tombstone) goes through: it is what puts the user right.
+                if (document.DeletedAt is null && _quarantined.TryGetValue(id, out var quarantine))
+                {
+                    if (Environment.TickCount64 - quarantine.DroppedAt < QuarantineAfterDrop.TotalMilliseconds)
+                    {
+                        throw new InvalidOperationException($"User {id}'s document could not be stored lately ({quarantine.Reason}); their writes are refused for {QuarantineAfterDrop.TotalSeconds:F0} s after that.");
+                    }
+
+                    _quarantined.TryRemove(id, out _);
+                }
+
                 long? current;
                 if (_unflushed.TryGetValue(id, out var newest))
                 {

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -392,17 +391,19 @@ public sealed class SqliteWriteBehind
             }
         }
 
-        if (!stored && !await CanCommitAsync().ConfigureAwait(false))
+        // Not one of several writes stored alone: the fault is not theirs (a bug or a schema problem hits them all).
+        // One alone is judged by whether the database stores a probe row of its own.
+        if (!stored && (count > 1 || !await CanCommitAsync().ConfigureAwait(false)))
         {
             return false;
         }
 
+        var dropping = new List<(int Index, Exception Reason, int Failures)>();
         foreach (var (index, reason) in failed)
         {
             var write = pending[index];
             held.HeldStage = Math.Min(held.HeldStage, write.Stage);
             int failures;
-            var drop = false;
             lock (_lock)
             {
                 var now = Environment.TickCount64;
@@ -411,29 +412,35 @@ public sealed class SqliteWriteBehind
                 _failedAlone[write.Key] = (failures, firstAt);
                 if (failures >= FailuresBeforeDropping && now - firstAt >= FailingTimeBeforeDropping.TotalMilliseconds)
                 {
-                    drop = true;
                     _failedAlone.Remove(write.Key);
-                    if (held.DroppedStage == int.MaxValue)
-                    {
-                        // Counted before anything is dropped, under the lock DeferUnlessAbandonedSince checks it under.
-                        held.DropCount = Interlocked.Increment(ref _abandonments);
-                    }
-
-                    held.DroppedStage = Math.Min(held.DroppedStage, write.Stage);
+                    dropping.Add((index, reason, failures));
+                    continue;
                 }
             }
 
-            if (drop)
-            {
-                outcomes[index] = Outcome.Dropped;
-                _logger.LogError(reason, "Dropped the deferred write {Key}: it failed on its own in {Failures} flushes in a row while other writes were stored", write.Key, failures);
-                TellDropped(write, reason);
-            }
-            else
-            {
-                held.Failure ??= reason;
-                _logger.LogWarning(reason, "The deferred write {Key} failed on its own ({Failures} flushes in a row); it and the later stages wait for the next flush", write.Key, failures);
-            }
+            held.Failure ??= reason;
+            _logger.LogWarning(reason, "The deferred write {Key} failed on its own ({Failures} flushes in a row); it and the later stages wait for the next flush", write.Key, failures);
+        }
+
+        if (dropping.Count == 0)
+        {
+            return true;
+        }
+
+        // Memory forgets the dropped versions first, and only then is the drop counted: a message received after the
+        // count (whose completion the count lets through) can no longer read them. Completions deferred before it are
+        // swept at the end of the flush (see FlushHeldAsync).
+        foreach (var (index, reason, failures) in dropping)
+        {
+            outcomes[index] = Outcome.Dropped;
+            held.DroppedStage = Math.Min(held.DroppedStage, pending[index].Stage);
+            _logger.LogError(reason, "Dropped the deferred write {Key}: it failed on its own in {Failures} flushes in a row while other writes were stored", pending[index].Key, failures);
+            TellDropped(pending[index], reason);
+        }
+
+        lock (_lock)
+        {
+            held.DropCount = Interlocked.Increment(ref _abandonments);
         }
 
         return true;
@@ -441,16 +448,19 @@ public sealed class SqliteWriteBehind
 
     /// <summary>
     /// Errors of the database as a whole, which no single write causes: everything waits for them to pass. Only what a
-    /// row itself causes (too big, a constraint, a type mismatch, out of range) or our own code refuses (an encoding)
-    /// counts as a write failing on its own; any other SQLite error, I/O or memory error waits.
+    /// row itself causes (SQLite's too big, constraint, type mismatch, out of range) or our own preparation of it
+    /// refuses (an encoding) counts as a write failing on its own; anything else waits.
     /// </summary>
     private static bool IsDatabaseWide(Exception exception) => exception switch
     {
         // TOOBIG, CONSTRAINT, MISMATCH, RANGE.
         SqliteException sqlite => sqlite.SqliteErrorCode is not (18 or 19 or 20 or 25),
-        DbException or IOException or OutOfMemoryException or TimeoutException or ObjectDisposedException => true,
-        _ => false,
+        PreparationFailedException { InnerException: not (OutOfMemoryException or IOException) } => false,
+        _ => true,
     };
+
+    /// <summary>A write's <see cref="DeferredWrite.Prepare"/> refused it (its document could not be encoded, say).</summary>
+    private sealed class PreparationFailedException(Exception inner) : Exception(inner.Message, inner);
 
     private void TellDropped(Pending write, Exception reason)
     {
@@ -490,7 +500,14 @@ public sealed class SqliteWriteBehind
     {
         for (var i = start; i < start + count; i++)
         {
-            pending[i].Write.Prepare();
+            try
+            {
+                pending[i].Write.Prepare();
+            }
+            catch (Exception exception)
+            {
+                throw new PreparationFailedException(exception);
+            }
         }
 
         using (var writing = await _database.EnterWriteAsync().ConfigureAwait(false))

@@ -293,7 +293,9 @@ public sealed class WriteBehindTests : IDisposable
         var quarantined = await Assert.ThrowsAsync<InvalidOperationException>(() => WriteAsync(users, User("broken", 2), null));
         Assert.Contains("this user cannot be stored", quarantined.Message, StringComparison.Ordinal);
         Assert.Equal("1", await WriteAsync(users, User("d", 1), null));
-        users.QuarantineAfterDrop = TimeSpan.Zero;
+
+        // Forgetting the user ends it at once (nothing of theirs was stored).
+        Assert.False(await users.DeleteAsync("broken", CancellationToken.None));
 
         // A single write that ends up dropped (here in a newer version that took its place) is told so; and a version
         // number once dropped is never current again.
@@ -303,6 +305,8 @@ public sealed class WriteBehindTests : IDisposable
         await Assert.ThrowsAsync<SqliteException>(() => behind.FlushAsync());
         var single = await Assert.ThrowsAsync<InvalidOperationException>(() => users.TryWriteAsync(User("broken", 3), first, CancellationToken.None));
         Assert.Contains("this user cannot be stored", single.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => WriteAsync(users, User("broken", 4), null));
+        users.QuarantineAfterDrop = TimeSpan.Zero;
         Assert.Equal("4", await WriteAsync(users, User("broken", 4), null));
 
         // Once the database takes the user, the waiting version is stored as usual.
@@ -402,6 +406,26 @@ public sealed class WriteBehindTests : IDisposable
 
         Assert.Equal(0, behind.Abandonments);
         await behind.FlushAsync();
+        Assert.Equal(1, behind.Abandonments);
+    }
+
+    [Fact]
+    public async Task Memory_forgets_a_dropped_write_before_the_drop_is_counted()
+    {
+        // A message received once the drop is counted may complete; by then nothing it reads can be the dropped write.
+        var (database, users, _) = Writer();
+        var behind = database.WriteBehind!;
+        var failing = new FailingWrite { OnDropped = () => behind.Abandonments };
+        behind.Defer("failing", SqliteUserStore.UserStage, failing);
+        await WriteAsync(users, User("a", 1), null);
+        for (var flush = 1; flush < SqliteWriteBehind.FailuresBeforeDropping; flush++)
+        {
+            await Assert.ThrowsAsync<SqliteException>(() => behind.FlushAsync());
+        }
+
+        await behind.FlushAsync();
+
+        Assert.Equal(0, failing.SeenWhenDropped);
         Assert.Equal(1, behind.Abandonments);
     }
 
@@ -577,6 +601,13 @@ public sealed class WriteBehindTests : IDisposable
     /// <summary>A write that the database refuses for what it is (a constraint it breaks), whatever else is written.</summary>
     private sealed class FailingWrite : DeferredWrite
     {
+        /// <summary>Read when the write is dropped (what the world looks like at that moment).</summary>
+        public Func<long>? OnDropped { get; init; }
+
+        public long? SeenWhenDropped { get; private set; }
+
+        public override void Abandoned(Exception reason) => SeenWhenDropped = OnDropped?.Invoke();
+
         public override void Write(PooledConnection connection, SqliteTransaction transaction)
         {
             var command = connection.CreateCommand();
