@@ -106,8 +106,8 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Claims the data directory for writing: for this process alone when <paramref name="exclusive"/>
-    /// (EmbeddedOptions.ExclusiveDataDirectory), else beside other processes that share it too. Fails with an
-    /// <see cref="InvalidOperationException"/> saying why when the claim conflicts with another process's; holds it
+    /// (EmbeddedOptions.ExclusiveDataDirectory), else beside other processes that share it too. Fails with a
+    /// <see cref="DataDirectoryClaimException"/> saying why when the claim conflicts with another process's; holds it
     /// until this database is disposed. A process that answers reads from its own memory, or writes behind, assumes
     /// no other process writes the file: a second one, say an import run into a served directory, would have its
     /// writes overwritten by a stale cache, or overwrite versions the first has not flushed yet. The stores claim at
@@ -142,9 +142,9 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new InvalidOperationException(
-                    $"Could not claim the data directory {DataDirectory} ({path}: {e.Message}). If another process is using it, either "
-                    + "only one process may use it (stop the other), or every process that shares it sets FuncRec:Embedded:ExclusiveDataDirectory to false.", e);
+                // A sharing conflict is a plain IOException; a missing directory, a bad path or permissions are not it.
+                var heldByAnother = e.GetType() == typeof(IOException);
+                throw new DataDirectoryClaimException(DataDirectory, path, heldByAnother, e);
             }
         }
     }

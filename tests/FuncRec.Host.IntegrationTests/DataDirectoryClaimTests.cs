@@ -20,11 +20,11 @@ public sealed class DataDirectoryClaimTests
         {
             var second = await CliProcess.RunAsync(["serve", "--data-dir", directory.Path, "--urls", "http://127.0.0.1:0"], environment, TimeSpan.FromMinutes(1));
             Assert.Equal(1, second.ExitCode);
-            Assert.Contains("Could not claim the data directory", second.Output);
+            Assert.Contains("is in use by another process", second.Output);
 
             var import = await CliProcess.RunAsync(["import", source.Path, "--data-dir", directory.Path], environment);
             Assert.Equal(1, import.ExitCode);
-            Assert.Contains("Could not claim the data directory", import.Output);
+            Assert.Contains("is in use by another process", import.Output);
 
             Assert.Equal("healthy", (await first.Client.GetJsonAsync("api/health")).GetProperty("status").GetString());
         }

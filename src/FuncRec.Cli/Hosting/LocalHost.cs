@@ -57,7 +57,7 @@ public static class LocalHost
             database.ClaimDataDirectory(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EmbeddedOptions>>().Value.ExclusiveDataDirectory);
             return true;
         }
-        catch (InvalidOperationException e)
+        catch (DataDirectoryClaimException e)
         {
             await Console.Error.WriteLineAsync(e.Message);
             return false;

@@ -514,15 +514,16 @@ public sealed class WriteBehindTests : IDisposable
         var (otherUsers, otherQueue) = Reader();
         Assert.Null(await otherUsers.GetAsync("u", CancellationToken.None));
         await otherQueue.EnqueueAsync("""{"batch":2}""", CancellationToken.None);
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => otherUsers.TryWriteAsync(User("v", 1), null, CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<DataDirectoryClaimException>(() => otherUsers.TryWriteAsync(User("v", 1), null, CancellationToken.None));
         Assert.Contains(_directory.FullName, refused.Message);
         Assert.Contains("ExclusiveDataDirectory", refused.Message);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => otherQueue.ReceiveAsync(1, TimeSpan.FromMinutes(1), CancellationToken.None));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => otherUsers.DeleteAsync("u", CancellationToken.None));
+        Assert.True(refused.HeldByAnotherProcess);
+        await Assert.ThrowsAsync<DataDirectoryClaimException>(() => otherQueue.ReceiveAsync(1, TimeSpan.FromMinutes(1), CancellationToken.None));
+        await Assert.ThrowsAsync<DataDirectoryClaimException>(() => otherUsers.DeleteAsync("u", CancellationToken.None));
 
         // Nor one that shares the directory on purpose: the first one's memory would still be wrong.
         var shared = new SqliteUserStore(Open(), SharedOptions());
-        await Assert.ThrowsAsync<InvalidOperationException>(() => shared.TryWriteManyAsync([(User("w", 1), null)], CancellationToken.None));
+        await Assert.ThrowsAsync<DataDirectoryClaimException>(() => shared.TryWriteManyAsync([(User("w", 1), null)], CancellationToken.None));
 
         // Disposed, the first has stored what it held and lets go: the next one takes over.
         await database.DisposeAsync();
@@ -541,8 +542,21 @@ public sealed class WriteBehindTests : IDisposable
         Assert.NotNull(await second.TryWriteAsync(User("b", 1), null, CancellationToken.None));
 
         var (alone, aloneQueue) = Reader();
-        await Assert.ThrowsAsync<InvalidOperationException>(() => alone.TryWriteAsync(User("c", 1), null, CancellationToken.None));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => aloneQueue.ReceiveAsync(1, TimeSpan.FromMinutes(1), CancellationToken.None));
+        await Assert.ThrowsAsync<DataDirectoryClaimException>(() => alone.TryWriteAsync(User("c", 1), null, CancellationToken.None));
+        await Assert.ThrowsAsync<DataDirectoryClaimException>(() => aloneQueue.ReceiveAsync(1, TimeSpan.FromMinutes(1), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_claim_that_fails_for_another_reason_than_another_process_says_so()
+    {
+        // The lock file's name taken by a directory: no process holds anything, and stopping one would not help.
+        Directory.CreateDirectory(Path.Combine(_directory.FullName, SqliteDatabase.ClaimFileName));
+        var (users, _) = Reader();
+
+        var refused = await Assert.ThrowsAsync<DataDirectoryClaimException>(() => users.TryWriteAsync(User("u", 1), null, CancellationToken.None));
+
+        Assert.False(refused.HeldByAnotherProcess);
+        Assert.DoesNotContain("another process", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
