@@ -3,7 +3,7 @@ namespace FuncRec.Embedded;
 /// <summary>
 /// The data directory could not be claimed for writing (see <see cref="SqliteDatabase.ClaimDataDirectory"/>):
 /// <see cref="HeldByAnotherProcess"/> tells a conflicting claim from any other reason the lock file could not be
-/// opened (permissions, a missing or read-only directory), which stopping the other process would not fix.
+/// opened (permissions, a full or read-only disk, a path that is not a file), which stopping another process would not fix.
 /// </summary>
 public sealed class DataDirectoryClaimException : InvalidOperationException
 {

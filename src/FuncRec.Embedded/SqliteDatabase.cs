@@ -142,8 +142,12 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // A sharing conflict is a plain IOException; a missing directory, a bad path or permissions are not it.
-                var heldByAnother = e.GetType() == typeof(IOException);
+                // A sharing conflict: EWOULDBLOCK from flock on Unix (11 on Linux, 35 on macOS and the BSDs; .NET gives the
+                // raw errno as the HResult), a sharing or lock violation on Windows. Anything else (permissions, a full or
+                // read-only disk, a path that is not a file) is not another process's doing.
+                var heldByAnother = e is IOException && (OperatingSystem.IsWindows()
+                    ? (e.HResult & 0xFFFF) is 32 or 33
+                    : e.HResult == (OperatingSystem.IsLinux() ? 11 : 35));
                 throw new DataDirectoryClaimException(DataDirectory, path, heldByAnother, e);
             }
         }

@@ -228,7 +228,7 @@ public sealed class SqliteEventQueue(SqliteDatabase database, IOptions<EmbeddedO
             if (!behind.DeferUnlessAbandonedSince(receipt.Abandonments, Key("complete", id), CompletionStage, completion))
             {
                 _completing.TryRemove(id, out _);
-                throw new InvalidOperationException("A deferred write was dropped while the batch was applied (it failed on its own; see the log), so the batch is tried again.");
+                throw new InvalidOperationException($"A write was dropped while the batch was applied ({behind.LastDropReason}), so the batch is tried again.");
             }
 
             _room.Pulse();

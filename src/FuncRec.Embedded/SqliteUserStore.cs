@@ -43,6 +43,9 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     /// </summary>
     public TimeSpan QuarantineAfterDrop { get; set; } = TimeSpan.FromMinutes(1);
 
+    // Write-behind only: whether any write was ever dropped (the maps below are then worth a look).
+    private volatile bool _anyDropped;
+
     // Write-behind only: users whose document was dropped, when (Environment.TickCount64), and why.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long DroppedAt, string Reason)> _quarantined = new(StringComparer.Ordinal);
 
@@ -161,7 +164,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
         Claim();
         if (Behind is { } behind)
         {
-            if (TryAdvance(document, expectedETag, behind) is not { } advanced)
+            if (TryAdvance(document, expectedETag, behind, awaited: true) is not { } advanced)
             {
                 return null;
             }
@@ -359,7 +362,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     /// else stored) and, if it matches, makes <paramref name="document"/> the newest; returns its version, or null
     /// when another writer got there first; and the write deferred to store it.
     /// </summary>
-    private (long Version, DeferredUserWrite Write)? TryAdvance(UserDocument document, string? expectedETag, SqliteWriteBehind behind)
+    private (long Version, DeferredUserWrite Write)? TryAdvance(UserDocument document, string? expectedETag, SqliteWriteBehind behind, bool awaited = false)
     {
         long? expected = null;
         if (expectedETag is not null)
@@ -388,9 +391,9 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
             {
                 // Checked under the lock Dropped sets it under: no version of the user is deferred after their drop.
                 // A forgetting (a tombstone) goes through: it is what puts the user right.
-                if (document.DeletedAt is null && _quarantined.TryGetValue(id, out var quarantine))
+                if (_anyDropped && _quarantined.TryGetValue(id, out var quarantine))
                 {
-                    if (Environment.TickCount64 - quarantine.DroppedAt < QuarantineAfterDrop.TotalMilliseconds)
+                    if (document.DeletedAt is null && Environment.TickCount64 - quarantine.DroppedAt < QuarantineAfterDrop.TotalMilliseconds)
                     {
                         throw new InvalidOperationException($"User {id}'s document could not be stored lately ({quarantine.Reason}); their writes are refused for {QuarantineAfterDrop.TotalSeconds:F0} s after that.");
                     }
@@ -424,7 +427,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
                 }
 
                 // Past any dropped version too: a reader that saw one must not find its version number current again.
-                var version = Math.Max(current ?? 0, _droppedVersions.TryGetValue(id, out var dropped) ? dropped : 0) + 1;
+                var version = Math.Max(current ?? 0, _anyDropped && _droppedVersions.TryGetValue(id, out var dropped) ? dropped : 0) + 1;
 
                 // The cache keeps the encoding it had: the base the next encoding copies from (see Encode). Of the
                 // version it encodes, only what that comparison needs stays alive (AsBase): all of it would be copied by
@@ -439,7 +442,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
                 // after it, an older one would replace it, and the newest would never be stored. And deferred before
                 // readers can see it (in the unflushed versions, then the cache): a version read from memory is then
                 // always one that a flush starting later stores.
-                var write = new DeferredUserWrite(this, id, version, document);
+                var write = new DeferredUserWrite(this, id, version, document, awaited);
                 behind.Defer(Key(id), UserStage, write);
                 _unflushed[id] = (version, document);
                 Remember(id, version, document, encodedBase);
@@ -472,7 +475,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
                 _unflushed.TryRemove(id, out _);
             }
 
-            if (_droppedVersions.TryGetValue(id, out var dropped) && version > dropped)
+            if (_anyDropped && _droppedVersions.TryGetValue(id, out var dropped) && version > dropped)
             {
                 // Stored above it: the stored version keeps the numbers ahead of what was dropped.
                 _droppedVersions.TryRemove(id, out _);
@@ -506,6 +509,7 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     {
         lock (_versions)
         {
+            _anyDropped = true;
             _quarantined[id] = (Environment.TickCount64, reason.Message);
             _droppedVersions.AddOrUpdate(id, version, (_, before) => Math.Max(before, version));
             if (_unflushed.TryGetValue(id, out var newest) && newest.Version == version)
@@ -517,56 +521,44 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
     }
 
     /// <summary>One user's newest document, written by the flush unless an equal or newer version is already stored.</summary>
-    private sealed class DeferredUserWrite(SqliteUserStore store, string id, long version, UserDocument document) : DeferredWrite
+    private sealed class DeferredUserWrite(SqliteUserStore store, string id, long version, UserDocument document, bool awaited = false) : DeferredWrite
     {
         private EncodedUserDocument? _encoded;
-        private Exception? _dropped;
+        private volatile Exception? _dropped;
         private volatile bool _stored;
-        private volatile DeferredUserWrite? _newer;
 
-        /// <summary>Whether this version, or a newer one that took its place before a flush, is stored.</summary>
-        public bool Stored
-        {
-            get
-            {
-                for (var write = this; write is not null; write = write._newer)
-                {
-                    if (write._stored)
-                    {
-                        return true;
-                    }
-                }
+        // The awaited write (a single write whose caller waits for its flush) that this one took the place of, if any:
+        // it learns from this one whether its version was stored. Only awaited writes are watched, and the link points
+        // from the newer write back to the awaited one, which is alive anyway while its caller waits: a batch's
+        // superseded write, garbage in an older generation, must not keep its successor alive (see benchmarks.md on
+        // what the collector copies).
+        private DeferredUserWrite? _watcher;
 
-                return false;
-            }
-        }
+        /// <summary>Whether this version, or a newer one that took its place before a flush, is stored (awaited writes only).</summary>
+        public bool Stored => _stored;
 
-        /// <summary>Why this version was not stored, when its write (or that of a newer version that took its place) was dropped.</summary>
-        public Exception? Dropped
-        {
-            get
-            {
-                // Newer versions only ever point forwards, so this holds nothing older alive.
-                for (var write = this; write is not null; write = write._newer)
-                {
-                    if (write._dropped is { } reason)
-                    {
-                        return reason;
-                    }
-                }
-
-                return null;
-            }
-        }
+        /// <summary>Why this version was not stored, when its write or that of a newer version that took its place was dropped (awaited writes only).</summary>
+        public Exception? Dropped => _dropped;
 
         public override void Abandoned(Exception reason)
         {
             _dropped = reason;
+            if (_watcher is { } watcher)
+            {
+                watcher._dropped ??= reason;
+            }
+
             _encoded = null;
             store.Dropped(id, version, reason);
         }
 
-        public override void SupersededBy(DeferredWrite newer) => _newer = newer as DeferredUserWrite;
+        public override void SupersededBy(DeferredWrite newer)
+        {
+            if ((awaited ? this : _watcher) is { } watcher && newer is DeferredUserWrite successor)
+            {
+                successor._watcher = watcher;
+            }
+        }
 
         public override void Prepare() => _encoded = store.Encode(document);
 
@@ -586,7 +578,14 @@ public sealed class SqliteUserStore(SqliteDatabase database, Microsoft.Extension
         public override void Committed()
         {
             _stored = true;
-            store.Flushed(id, version, document, _encoded!);
+            if (_watcher is { } watcher)
+            {
+                watcher._stored = true;
+            }
+
+            var encoded = _encoded!;
+            _encoded = null;
+            store.Flushed(id, version, document, encoded);
         }
     }
 }

@@ -120,8 +120,14 @@ public sealed class SqliteWriteBehind
         }
     }
 
-    /// <summary>Writes dropped since this instance was made because they failed on their own (see the remarks on the class).</summary>
-    public long Abandonments => Interlocked.Read(ref _abandonments);
+    /// <summary>
+    /// How many flushes since this instance was made dropped writes because they kept failing on their own (see the
+    /// remarks on the class): a count that changed since a message was received means its completion may not pass.
+    /// </summary>
+    public long Abandonments => Volatile.Read(ref _abandonments);
+
+    /// <summary>Which write the last drop was, and why; null before any.</summary>
+    public string? LastDropReason { get; private set; }
 
     /// <summary>
     /// Holds <paramref name="write"/> for the next flush, in place of any write of the same key still waiting. Stages
@@ -145,7 +151,7 @@ public sealed class SqliteWriteBehind
     {
         lock (_lock)
         {
-            if (Interlocked.Read(ref _abandonments) != abandonments)
+            if (Volatile.Read(ref _abandonments) != abandonments)
             {
                 return false;
             }
@@ -158,12 +164,13 @@ public sealed class SqliteWriteBehind
     /// <summary>Called under <c>_lock</c>.</summary>
     private void DeferHeld(string key, int stage, DeferredWrite write)
     {
-        if (_pending.TryGetValue(key, out var older))
+        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_pending, key, out var existed);
+        if (existed)
         {
-            older.Write.SupersededBy(write);
+            slot!.Write.SupersededBy(write);
         }
 
-        _pending[key] = new Pending(key, stage, ++_sequence, write, Interlocked.Read(ref _abandonments));
+        slot = new Pending(key, stage, ++_sequence, write, Volatile.Read(ref _abandonments));
         if (_stopped)
         {
             // After the host stopped, nothing flushes on a timer: each late write is flushed on its own.
@@ -296,7 +303,7 @@ public sealed class SqliteWriteBehind
 
         if (dropped.Count > 0)
         {
-            var reason = new InvalidOperationException("A write of an earlier stage deferred before it failed on its own and was dropped.");
+            var reason = new InvalidOperationException($"An earlier write was dropped ({held.DropReason}).");
             _logger.LogError("Dropped {Count} writes of later stages (queue completions) after a write that kept failing: their batches are delivered again", dropped.Count);
             foreach (var write in dropped)
             {
@@ -321,9 +328,12 @@ public sealed class SqliteWriteBehind
 
         /// <summary>The drop count once this flush dropped a write: writes deferred after it are not the dropped write's batch's.</summary>
         public long DropCount { get; set; }
+
+        /// <summary>What the first write this flush dropped was, and why.</summary>
+        public string? DropReason { get; set; }
     }
 
-    private enum Outcome
+    private enum Outcome : byte
     {
         Waiting,
         Committed,
@@ -432,6 +442,7 @@ public sealed class SqliteWriteBehind
         // swept at the end of the flush (see FlushHeldAsync).
         foreach (var (index, reason, failures) in dropping)
         {
+            held.DropReason ??= $"the write {pending[index].Key} kept failing on its own: {reason.Message}";
             outcomes[index] = Outcome.Dropped;
             held.DroppedStage = Math.Min(held.DroppedStage, pending[index].Stage);
             _logger.LogError(reason, "Dropped the deferred write {Key}: it failed on its own in {Failures} flushes in a row while other writes were stored", pending[index].Key, failures);
@@ -440,6 +451,7 @@ public sealed class SqliteWriteBehind
 
         lock (_lock)
         {
+            LastDropReason = held.DropReason;
             held.DropCount = Interlocked.Increment(ref _abandonments);
         }
 
@@ -522,11 +534,15 @@ public sealed class SqliteWriteBehind
             transaction.Commit();
         }
 
+        for (var i = start; i < start + count; i++)
+        {
+            outcomes[i] = Outcome.Committed;
+        }
+
         lock (_lock)
         {
-            for (var i = start; i < start + count; i++)
+            for (var i = start; i < start + count && _failedAlone.Count > 0; i++)
             {
-                outcomes[i] = Outcome.Committed;
                 _failedAlone.Remove(pending[i].Key);
             }
         }

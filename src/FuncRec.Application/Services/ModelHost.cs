@@ -210,6 +210,12 @@ public sealed class ModelHost : IDisposable
     private async Task LoadAsync(string version, CancellationToken cancellationToken)
     {
         var artifacts = await _registry.LoadAsync(version, cancellationToken);
+        if (_disposed)
+        {
+            // Disposed while the files were read: a model built now would only be freed again.
+            return;
+        }
+
         if (artifacts is null)
         {
             _logger.LogError("The active model {Version} has no files in the registry; keeping the current one", version);

@@ -410,6 +410,28 @@ public sealed class WriteBehindTests : IDisposable
     }
 
     [Fact]
+    public async Task A_single_write_taken_over_by_a_newer_version_before_its_flush_succeeds_once_that_one_is_stored()
+    {
+        var (database, users, _) = Writer();
+        var behind = database.WriteBehind!;
+        behind.Defer("failing", SqliteUserStore.UserStage, new FailingWrite());
+
+        // The single write waits for its flush; meanwhile a batch writes a newer version of the user over it.
+        Task<string?> single;
+        using (await behind.HoldFlushesAsync())
+        {
+            single = users.TryWriteAsync(User("u", 1), null, CancellationToken.None);
+            Assert.Equal("2", await WriteAsync(users, User("u", 2), "1"));
+        }
+
+        // The flush fails (for the other write), but the newer version, which holds this one, is stored.
+        Assert.Equal("1", await single);
+        Assert.Equal(2, (await Reader().Users.GetAsync("u", CancellationToken.None))!.Value.EventCount);
+        Assert.Equal(1, behind.PendingCount);
+        behind.Cancel("failing");
+    }
+
+    [Fact]
     public async Task Memory_forgets_a_dropped_write_before_the_drop_is_counted()
     {
         // A message received once the drop is counted may complete; by then nothing it reads can be the dropped write.
