@@ -218,10 +218,7 @@ public sealed class WriteBehindTests : IDisposable
             CREATE TRIGGER refuse_users BEFORE INSERT ON users BEGIN SELECT RAISE(ABORT, 'nothing can be stored'); END;
             CREATE TRIGGER refuse_probe BEFORE INSERT ON write_probe BEGIN SELECT RAISE(ABORT, 'nothing can be stored'); END;
             """);
-        for (var flush = 0; flush < SqliteWriteBehind.FailuresBeforeDropping + 1; flush++)
-        {
-            await Assert.ThrowsAsync<SqliteException>(() => behind.FlushAsync());
-        }
+        await FailingFlushesAsync(behind, SqliteWriteBehind.FailuresBeforeDropping + 1);
 
         // However often it fails: the message stays, nothing is dropped, and everything waits for the next flush.
         Assert.Equal(1, await Reader().Queue.CountAsync(CancellationToken.None));
@@ -327,10 +324,7 @@ public sealed class WriteBehindTests : IDisposable
         Assert.Equal(2, messages.Count);
         await WriteAsync(users, User("a", 1), null);
         behind.Defer("failing", SqliteUserStore.UserStage, new FailingWrite());
-        for (var flush = 1; flush < SqliteWriteBehind.FailuresBeforeDropping; flush++)
-        {
-            await Assert.ThrowsAsync<SqliteException>(() => behind.FlushAsync());
-        }
+        await FailingFlushesAsync(behind, SqliteWriteBehind.FailuresBeforeDropping - 1);
 
         // During the flush that drops the failing write, a batch completes (as the consumer would, concurrently).
         behind.Defer("completing", SqliteUserStore.UserStage, new CallbackWrite(() => queue.CompleteAsync(messages[0], CancellationToken.None).GetAwaiter().GetResult()));
@@ -353,6 +347,15 @@ public sealed class WriteBehindTests : IDisposable
         await queue.CompleteAsync(later, CancellationToken.None);
         await behind.FlushAsync();
         Assert.Equal(3, QueueRows());
+    }
+
+    /// <summary>Flushes, each of which must fail (a write waits), as many as <paramref name="flushes"/>.</summary>
+    private static async Task FailingFlushesAsync(SqliteWriteBehind behind, int flushes)
+    {
+        for (var flush = 0; flush < flushes; flush++)
+        {
+            await Assert.ThrowsAsync<SqliteException>(() => behind.FlushAsync());
+        }
     }
 
     /// <summary>Rows in the queue table, held ones included, as the file holds them.</summary>
@@ -380,10 +383,7 @@ public sealed class WriteBehindTests : IDisposable
         await WriteAsync(users, User("a", 1), null);
 
         // Many flushes within moments (single writes and dead-letterings flush too): it waits, not dropped.
-        for (var flush = 0; flush < 2 * SqliteWriteBehind.FailuresBeforeDropping; flush++)
-        {
-            await Assert.ThrowsAsync<SqliteException>(() => behind.FlushAsync());
-        }
+        await FailingFlushesAsync(behind, 2 * SqliteWriteBehind.FailuresBeforeDropping);
 
         Assert.Equal(0, behind.Abandonments);
         Assert.Equal(1, behind.PendingCount);
@@ -399,10 +399,7 @@ public sealed class WriteBehindTests : IDisposable
         await behind.FlushAsync();
         behind.Defer("flaky", SqliteUserStore.UserStage, new FailingWrite());
         await WriteAsync(users, User("c", 1), null);
-        for (var flush = 1; flush < SqliteWriteBehind.FailuresBeforeDropping; flush++)
-        {
-            await Assert.ThrowsAsync<SqliteException>(() => behind.FlushAsync());
-        }
+        await FailingFlushesAsync(behind, SqliteWriteBehind.FailuresBeforeDropping - 1);
 
         Assert.Equal(0, behind.Abandonments);
         await behind.FlushAsync();
@@ -440,10 +437,7 @@ public sealed class WriteBehindTests : IDisposable
         var failing = new FailingWrite { OnDropped = () => behind.Abandonments };
         behind.Defer("failing", SqliteUserStore.UserStage, failing);
         await WriteAsync(users, User("a", 1), null);
-        for (var flush = 1; flush < SqliteWriteBehind.FailuresBeforeDropping; flush++)
-        {
-            await Assert.ThrowsAsync<SqliteException>(() => behind.FlushAsync());
-        }
+        await FailingFlushesAsync(behind, SqliteWriteBehind.FailuresBeforeDropping - 1);
 
         await behind.FlushAsync();
 
