@@ -134,6 +134,14 @@ public sealed class DemoRunner(DemoScenario scenario, string outputDirectory, bo
             }
         }
 
+        // The loop's answer to a drift alarm (an early fine-tune) may still be under way when a short stream ends:
+        // wait for it, within bounds, so that the summary shows what it did. The lift above is measured during the
+        // stream only.
+        if (_driftAlarms.Count > 0)
+        {
+            await SettleAsync(app.Services, host, replay.Count, cancellationToken);
+        }
+
         var onlineRecall = Ratio(postDrift.Online, postDrift.Count);
         var frozenRecall = Ratio(postDrift.Frozen, postDrift.Count);
         var summary = new DemoSummary(
@@ -153,6 +161,33 @@ public sealed class DemoRunner(DemoScenario scenario, string outputDirectory, bo
         await app.StopAsync(cancellationToken);
         return summary;
     }
+
+    /// <summary>
+    /// Waits (up to <see cref="SettleTimeout"/>) until no early fine-tune is still requested, then loads whatever the
+    /// loop published meanwhile and records it at the end of the stream.
+    /// </summary>
+    private async Task SettleAsync(IServiceProvider services, ModelHost host, int streamEnd, CancellationToken cancellationToken)
+    {
+        var registry = services.GetRequiredService<FuncRec.Application.Ports.IModelRegistry>();
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < SettleTimeout && (await registry.GetControlAsync(cancellationToken))?.Value.RequestedAt is not null)
+        {
+            await Task.Delay(100, cancellationToken);
+        }
+
+        await host.RefreshAsync(cancellationToken);
+        if (host.Current is { } current && current.Version != _models[^1].Version)
+        {
+            _models.Add((streamEnd, current.Version));
+        }
+
+        var control = (await registry.GetControlAsync(cancellationToken))?.Value;
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  after the stream ({waited.Elapsed.TotalSeconds:F1} s): the last fine-tune cycle {control?.LastDecision ?? "has not run"}; models {_models.Count}"));
+    }
+
+    /// <summary>How long the demo waits after the stream for a fine-tune a drift alarm asked for.</summary>
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(15);
 
     private async Task PutProfilesAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
