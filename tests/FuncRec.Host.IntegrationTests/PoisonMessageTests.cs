@@ -105,6 +105,47 @@ public sealed class PoisonMessageTests
         InProcessHost.ReleaseDatabase(services);
     }
 
+    [Fact]
+    public async Task A_user_the_database_refuses_sends_only_their_batch_to_the_poison_queue_and_everyone_else_keeps_being_stored()
+    {
+        // Short flush interval and visibility timeout, so that the whole course (3 refused flushes, a drop, two more
+        // deliveries) takes seconds.
+        using var directory = new TemporaryDirectory("refused");
+        await using var host = await InProcessHost.StartAsync(directory.Path, HostSettings.Fast(
+            ("FuncRec:Embedded:WriteBehindMilliseconds", "200"),
+            ("FuncRec:Consumer:VisibilityTimeout", "00:00:02"),
+            ("FuncRec:Consumer:MaxDequeueCount", "3")));
+        var database = host.Get<SqliteDatabase>();
+        using (var writing = await database.EnterWriteAsync())
+        {
+            writing.Connection.Execute("CREATE TRIGGER refuse_user BEFORE INSERT ON users WHEN NEW.id = 'refused' BEGIN SELECT RAISE(ABORT, 'this user cannot be stored'); END");
+        }
+
+        // More events than a request applies itself: through the queue, as bulk ingestion goes.
+        var events = Enumerable.Range(0, 12).Select(i => new TestEvent($"refused-batch-{i}", i < 2 ? "refused" : $"fine-{i}", $"item-{i}")).ToArray();
+        await host.Client.PostEventsAsync(events);
+
+        var queue = host.Get<SqliteEventQueue>();
+        await Eventually.HoldsAsync(() => Task.FromResult(queue.PoisonMessages().Count > 0), TimeSpan.FromSeconds(60), "the refused user's batch in the poison queue");
+        var poisoned = Assert.Single(queue.PoisonMessages());
+        Assert.Contains("refused-batch-0", poisoned.Body, StringComparison.Ordinal);
+        Assert.Contains("this user cannot be stored", poisoned.Reason, StringComparison.Ordinal);
+
+        // The others of that batch were applied once, despite its three deliveries, and later writes are stored.
+        await host.Client.PostEventsAsync(Enumerable.Range(2, 10).Select(i => new TestEvent($"later-{i}", $"fine-{i}", $"item-{i}")).Append(new TestEvent("later-0", "fine-12", "item-0")));
+        await host.Client.WaitForQueueDrainedAsync();
+        for (var i = 2; i < 12; i++)
+        {
+            Assert.Equal(2, await host.Client.EventCountAsync($"fine-{i}"));
+        }
+
+        await database.WriteBehind!.FlushAsync();
+        using var connection = database.Open();
+        var stored = connection.CreateCommand();
+        stored.CommandText = "SELECT COUNT(*) FROM users WHERE id LIKE 'fine-%'";
+        Assert.Equal(11L, (long)stored.ExecuteScalar()!);
+    }
+
     private static EventBatch Batch(string id, params (string EventId, string UserId)[] events) => new()
     {
         BatchId = id,
