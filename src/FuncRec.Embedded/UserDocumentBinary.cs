@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 using FuncRec.Application.Contracts;
+using FuncRec.Core.Data;
 using FuncRec.Core.Features;
 
 namespace FuncRec.Embedded;
@@ -156,7 +157,7 @@ public static class UserDocumentBinary
             {
                 recentStarts[i] = reader.Position;
                 var itemId = reader.String();
-                var type = reader.String();
+                var type = EventTypes.Canonical(reader.String());
                 var value = reader.Single();
                 var hasTarget = reader.Flag();
                 var target = reader.Single();

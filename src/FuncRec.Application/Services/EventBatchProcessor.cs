@@ -302,7 +302,7 @@ public sealed class EventBatchProcessor(
                 }
             }
 
-            recent.Add(new RecentInteraction(e.ItemId, e.Type, onlineLearning.Targets.BehaviourValueOf(e), target, now));
+            recent.Add(new RecentInteraction(SharedItemId(model, e.ItemId), Core.Data.EventTypes.Canonical(e.Type), onlineLearning.Targets.BehaviourValueOf(e), target, now));
         }
 
         var keepRecent = _options.Online.RecentEvents;
@@ -348,6 +348,22 @@ public sealed class EventBatchProcessor(
             IdIndex = appliedIndex,
         };
         return (updated, losses);
+    }
+
+    /// <summary>
+    /// The catalog's instance of an item id, when it has one. The id parsed from the message is a new string per event,
+    /// and the user's recent interactions keep it: under ingest load the collector copied tens of thousands of such
+    /// young strings at every pause, each the same as a string the catalog holds anyway.
+    /// </summary>
+    private string SharedItemId(ServingModel? model, string itemId)
+    {
+        if (model is not null)
+        {
+            var catalog = model.Catalog.Current;
+            return catalog.TryGetIndex(itemId, out var index) ? catalog.IdAt(index) : itemId;
+        }
+
+        return host.TryGetItem(itemId, out var item) && item is not null ? item.Id : itemId;
     }
 
     /// <summary>The last entries of <paramref name="existing"/> and then <paramref name="added"/>, <paramref name="keep"/> at most, in a list of exactly that size.</summary>

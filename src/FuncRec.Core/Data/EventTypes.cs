@@ -25,6 +25,16 @@ public static class EventTypes
 
     public static bool IsKnown(string? type) => type is not null && ImplicitWeights.ContainsKey(type);
 
+    // The one instance of each known type, so that what a user's document keeps for every interaction is a shared string.
+    private static readonly Dictionary<string, string> Instances = ImplicitWeights.Keys.ToDictionary(type => type, StringComparer.Ordinal);
+
+    /// <summary>
+    /// The shared instance of a known type (the argument itself when it is not one). A user's recent interactions
+    /// keep their type for as long as the user is in memory; a string parsed per event is one more object for the
+    /// collector to copy while it is young, and the consumer makes tens of thousands of them a second.
+    /// </summary>
+    public static string Canonical(string type) => Instances.TryGetValue(type, out var instance) ? instance : type;
+
     /// <summary>
     /// The implicit weight of an event: its value when given (a client-side weight), else the type's default;
     /// a rating counts as a positive signal when at or above <paramref name="positiveRating"/> (weight 1) and as

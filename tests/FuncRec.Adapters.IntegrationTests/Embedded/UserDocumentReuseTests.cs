@@ -33,6 +33,16 @@ public sealed class UserDocumentReuseTests
     }
 
     [Fact]
+    public void Decoded_interactions_share_the_one_instance_of_their_type()
+    {
+        var decoded = UserDocumentBinary.Decode(UserDocumentBinary.Encode(User(recent: 10, eventIds: 5, hexIds: false)));
+
+        // Every user read from the file keeps dozens of interactions in memory; their types need not be dozens of strings.
+        Assert.All(decoded.Recent, interaction => Assert.Same(FuncRec.Core.Data.EventTypes.Canonical(interaction.Type), interaction.Type));
+        Assert.All(decoded.Recent, interaction => Assert.True(FuncRec.Core.Data.EventTypes.IsKnown(interaction.Type)));
+    }
+
+    [Fact]
     public void Hex_id_windows_are_copied_as_their_raw_bytes()
     {
         var first = User(recent: 10, eventIds: 100, hexIds: true);
