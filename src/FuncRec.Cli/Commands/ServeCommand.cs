@@ -31,7 +31,7 @@ public static class ServeCommand
             }
 
             await app.StartAsync(cancellationToken);
-            Console.WriteLine($"FuncRec is serving on {string.Join(", ", app.Urls)} (data in {parse.GetValue(dataDirectory)!.FullName}); Ctrl+C stops it.");
+            Console.WriteLine($"FuncRec is serving on {string.Join(", ", app.Urls)} (data in {parse.GetValue(dataDirectory)!.FullName}; {LocalHost.CollectorSummary()}); Ctrl+C stops it.");
             await app.WaitForShutdownAsync(cancellationToken);
             return 0;
         });

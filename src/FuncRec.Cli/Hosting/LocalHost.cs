@@ -41,6 +41,18 @@ public static class LocalHost
     }
 
     /// <summary>
+    /// The collector this process runs with, for the serving line: which one, and the cap on its first generation's
+    /// budget (set in funcrec.runtimeconfig.json, see FuncRec.Cli.csproj), which is what bounds its pauses under load.
+    /// </summary>
+    public static string CollectorSummary()
+    {
+        var kind = System.Runtime.GCSettings.IsServerGC ? "server collector" : "workstation collector";
+        return GC.GetConfigurationVariables().TryGetValue("GCGen0MaxBudget", out var cap) && cap is long bytes and > 0
+            ? $"{kind}, first generation capped at {bytes / (1024 * 1024)} MB per heap"
+            : kind;
+    }
+
+    /// <summary>
     /// For a command that writes the data directory: claims it before any work starts
     /// (<see cref="SqliteDatabase.ClaimDataDirectory"/>), or writes why not to standard error and returns false, so a
     /// second server or an import into a served directory stops at once with the reason.
