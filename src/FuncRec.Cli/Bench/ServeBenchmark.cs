@@ -44,6 +44,7 @@ public sealed record ServeReport(
     [property: JsonPropertyName("freshness_ms_p50")] double FreshnessP50Ms,
     [property: JsonPropertyName("freshness_ms_p99")] double FreshnessP99Ms,
     [property: JsonPropertyName("freshness_probes")] int FreshnessProbes,
+    [property: JsonPropertyName("freshness_slowest")] IReadOnlyList<FreshnessProbe> FreshnessSlowest,
     [property: JsonPropertyName("freshness_queued_ms_p50")] double FreshnessQueuedP50Ms,
     [property: JsonPropertyName("freshness_queued_ms_p99")] double FreshnessQueuedP99Ms,
     [property: JsonPropertyName("freshness_queued_probes")] int FreshnessQueuedProbes,
@@ -51,6 +52,11 @@ public sealed record ServeReport(
     [property: JsonPropertyName("finetune_events")] long FineTuneEvents,
     [property: JsonPropertyName("finetune_decision")] string FineTuneDecision,
     [property: JsonPropertyName("processor_count")] int ProcessorCount);
+
+/// <summary>One freshness probe: when its post was sent (UTC, to line it up with the server's own logs) and how long until its score changed.</summary>
+public sealed record FreshnessProbe(
+    [property: JsonPropertyName("posted_at")] DateTimeOffset PostedAt,
+    [property: JsonPropertyName("ms")] double Milliseconds);
 
 /// <summary>
 /// <c>funcrec bench serve</c>: the controlled measurement of the serving loop over real HTTP. Seeds a data
@@ -131,7 +137,9 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
         using var probesStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var ingestTask = LoadAsync(address, LoadGenerator.Ingest, IngestClients, cancellationToken);
         await Task.Delay(_warmup, cancellationToken);
-        var (freshness, queuedFreshness) = await ProbeFreshnessAsync(http, quick ? 50 : 200, _measure, cancellationToken);
+        var (freshnessProbes, queuedProbes) = await ProbeFreshnessAsync(http, quick ? 50 : 200, _measure, cancellationToken);
+        var freshness = freshnessProbes.Select(p => p.Milliseconds).ToList();
+        var queuedFreshness = queuedProbes.Select(p => p.Milliseconds).ToList();
         var ingest = await ingestTask;
         var depth = (await http.GetFromJsonAsync<JsonElement>("api/health", cancellationToken)).GetProperty("queueDepth").GetInt64();
         console.WriteLine($"   {ingest.Events / ingest.Seconds:N0} events/s accepted (p99 {ingest.P99Ms:F1} ms), queue depth at end {depth}; freshness p50 {Percentile(freshness, 0.5):F1} ms, p99 {Percentile(freshness, 0.99):F1} ms over {freshness.Count} one-event posts; through the queue p50 {Percentile(queuedFreshness, 0.5):F1} ms, p99 {Percentile(queuedFreshness, 0.99):F1} ms over {queuedFreshness.Count} probes");
@@ -154,7 +162,7 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
             recommend.P50Ms, recommend.P99Ms, recommend.RequestsPerSecond,
             baseline.RequestsPerSecond, inProcess, ratio, inProcessConcurrent, ratioConcurrent,
             ingest.Events / ingest.Seconds, ingest.P99Ms, depth, consumer,
-            Percentile(freshness, 0.5), Percentile(freshness, 0.99), freshness.Count,
+            Percentile(freshness, 0.5), Percentile(freshness, 0.99), freshness.Count, Slowest(freshnessProbes, 5),
             Percentile(queuedFreshness, 0.5), Percentile(queuedFreshness, 0.99), queuedFreshness.Count,
             cycleSeconds, windowEvents, decision, Environment.ProcessorCount);
     }
@@ -340,7 +348,7 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
     /// the ingest load (the freshness of bulk ingestion), up to half as often. Each loop has its own users, so one
     /// loop's posts never move the other's scores.
     /// </summary>
-    private static async Task<(List<double> Single, List<double> Queued)> ProbeFreshnessAsync(HttpClient http, int probes, TimeSpan budget, CancellationToken cancellationToken)
+    private static async Task<(List<FreshnessProbe> Single, List<FreshnessProbe> Queued)> ProbeFreshnessAsync(HttpClient http, int probes, TimeSpan budget, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.StartNew();
         var single = ProbeLoopAsync(http, inBulk: false, probes, deadline, budget, cancellationToken);
@@ -348,9 +356,9 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
         return (await single, await queued);
     }
 
-    private static async Task<List<double>> ProbeLoopAsync(HttpClient http, bool inBulk, int probes, Stopwatch deadline, TimeSpan budget, CancellationToken cancellationToken)
+    private static async Task<List<FreshnessProbe>> ProbeLoopAsync(HttpClient http, bool inBulk, int probes, Stopwatch deadline, TimeSpan budget, CancellationToken cancellationToken)
     {
-        var latencies = new List<double>();
+        var latencies = new List<FreshnessProbe>();
         var random = new Random(inBulk ? 98 : 99);
         var kind = inBulk ? "queued" : "single";
         for (var p = 0; p < probes && deadline.Elapsed < budget; p++)
@@ -364,6 +372,7 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
                 events.AddRange(Enumerable.Range(0, 10).Select(f => new { eventId = $"probe-{p}-filler-{f}-{Guid.NewGuid():N}", userId = $"filler-u{random.Next(1000)}", itemId = $"i{random.Next(1000)}", type = "click" }));
             }
 
+            var postedAt = DateTimeOffset.UtcNow;
             var clock = Stopwatch.StartNew();
             var post = await http.PostAsJsonAsync("api/events", events, cancellationToken);
             post.EnsureSuccessStatusCode();
@@ -371,7 +380,7 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
             {
                 if (await ScoreAsync(http, user, item, cancellationToken) != before)
                 {
-                    latencies.Add(clock.Elapsed.TotalMilliseconds);
+                    latencies.Add(new FreshnessProbe(postedAt, clock.Elapsed.TotalMilliseconds));
                     break;
                 }
 
@@ -499,6 +508,10 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    /// <summary>The <paramref name="count"/> slowest probes, slowest first: the tail is what a percentile hides.</summary>
+    private static FreshnessProbe[] Slowest(List<FreshnessProbe> probes, int count)
+        => [.. probes.OrderByDescending(p => p.Milliseconds).Take(count)];
 
     private static double Percentile(List<double> values, double q)
     {
