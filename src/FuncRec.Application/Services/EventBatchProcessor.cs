@@ -351,19 +351,20 @@ public sealed class EventBatchProcessor(
     }
 
     /// <summary>
-    /// The catalog's instance of an item id, when it has one. The id parsed from the message is a new string per event,
-    /// and the user's recent interactions keep it: under ingest load the collector copied tens of thousands of such
-    /// young strings at every pause, each the same as a string the catalog holds anyway.
+    /// The serving catalog's instance of an item id, when it has one. The id parsed from the message is a new string
+    /// per event, and the user's recent interactions keep it for as long as the user is in memory: ~50 per user, the
+    /// same text as a string the catalog holds anyway (~40 MB of heap at 10,000 users, docs/benchmarks.md). Without
+    /// a model there is no catalog to share with, and the host's item directory would cost a lock per event.
     /// </summary>
-    private string SharedItemId(ServingModel? model, string itemId)
+    private static string SharedItemId(ServingModel? model, string itemId)
     {
-        if (model is not null)
+        if (model is null)
         {
-            var catalog = model.Catalog.Current;
-            return catalog.TryGetIndex(itemId, out var index) ? catalog.IdAt(index) : itemId;
+            return itemId;
         }
 
-        return host.TryGetItem(itemId, out var item) && item is not null ? item.Id : itemId;
+        var catalog = model.Catalog.Current;
+        return catalog.TryGetIndex(itemId, out var index) ? catalog.IdAt(index) : itemId;
     }
 
     /// <summary>The last entries of <paramref name="existing"/> and then <paramref name="added"/>, <paramref name="keep"/> at most, in a list of exactly that size.</summary>

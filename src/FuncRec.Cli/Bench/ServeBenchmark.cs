@@ -45,6 +45,7 @@ public sealed record ServeReport(
     [property: JsonPropertyName("freshness_ms_p99")] double FreshnessP99Ms,
     [property: JsonPropertyName("freshness_probes")] int FreshnessProbes,
     [property: JsonPropertyName("freshness_slowest")] IReadOnlyList<FreshnessProbe> FreshnessSlowest,
+    [property: JsonPropertyName("freshness_unchanged_probes")] int FreshnessUnchangedProbes,
     [property: JsonPropertyName("freshness_queued_ms_p50")] double FreshnessQueuedP50Ms,
     [property: JsonPropertyName("freshness_queued_ms_p99")] double FreshnessQueuedP99Ms,
     [property: JsonPropertyName("freshness_queued_probes")] int FreshnessQueuedProbes,
@@ -54,6 +55,7 @@ public sealed record ServeReport(
     [property: JsonPropertyName("processor_count")] int ProcessorCount);
 
 /// <summary>One freshness probe: when its post was sent (UTC, to line it up with the server's own logs) and how long until its score changed.</summary>
+/// <remarks>A probe whose score has not changed 10 s after its post is counted apart (<c>freshness_unchanged_probes</c>), not in the percentiles.</remarks>
 public sealed record FreshnessProbe(
     [property: JsonPropertyName("posted_at")] DateTimeOffset PostedAt,
     [property: JsonPropertyName("ms")] double Milliseconds);
@@ -137,12 +139,12 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
         using var probesStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var ingestTask = LoadAsync(address, LoadGenerator.Ingest, IngestClients, cancellationToken);
         await Task.Delay(_warmup, cancellationToken);
-        var (freshnessProbes, queuedProbes) = await ProbeFreshnessAsync(http, quick ? 50 : 200, _measure, cancellationToken);
-        var freshness = freshnessProbes.Select(p => p.Milliseconds).ToList();
-        var queuedFreshness = queuedProbes.Select(p => p.Milliseconds).ToList();
+        var (singleLoop, queuedLoop) = await ProbeFreshnessAsync(http, quick ? 50 : 200, _measure, cancellationToken);
+        var freshness = singleLoop.Changed.Select(p => p.Milliseconds).ToList();
+        var queuedFreshness = queuedLoop.Changed.Select(p => p.Milliseconds).ToList();
         var ingest = await ingestTask;
         var depth = (await http.GetFromJsonAsync<JsonElement>("api/health", cancellationToken)).GetProperty("queueDepth").GetInt64();
-        console.WriteLine($"   {ingest.Events / ingest.Seconds:N0} events/s accepted (p99 {ingest.P99Ms:F1} ms), queue depth at end {depth}; freshness p50 {Percentile(freshness, 0.5):F1} ms, p99 {Percentile(freshness, 0.99):F1} ms over {freshness.Count} one-event posts; through the queue p50 {Percentile(queuedFreshness, 0.5):F1} ms, p99 {Percentile(queuedFreshness, 0.99):F1} ms over {queuedFreshness.Count} probes");
+        console.WriteLine($"   {ingest.Events / ingest.Seconds:N0} events/s accepted (p99 {ingest.P99Ms:F1} ms), queue depth at end {depth}; freshness p50 {Percentile(freshness, 0.5):F1} ms, p99 {Percentile(freshness, 0.99):F1} ms over {freshness.Count} one-event posts ({singleLoop.Unchanged} unchanged after 10 s); through the queue p50 {Percentile(queuedFreshness, 0.5):F1} ms, p99 {Percentile(queuedFreshness, 0.99):F1} ms over {queuedFreshness.Count} probes");
         await DrainAsync(http, cancellationToken);
 
         console.WriteLine($"… fine-tune: one cycle over {FineTuneWindow:N0} events (read the log window, train, evaluate, export, publish)");
@@ -162,7 +164,7 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
             recommend.P50Ms, recommend.P99Ms, recommend.RequestsPerSecond,
             baseline.RequestsPerSecond, inProcess, ratio, inProcessConcurrent, ratioConcurrent,
             ingest.Events / ingest.Seconds, ingest.P99Ms, depth, consumer,
-            Percentile(freshness, 0.5), Percentile(freshness, 0.99), freshness.Count, Slowest(freshnessProbes, 5),
+            Percentile(freshness, 0.5), Percentile(freshness, 0.99), freshness.Count, Slowest(singleLoop.Changed, 5), singleLoop.Unchanged,
             Percentile(queuedFreshness, 0.5), Percentile(queuedFreshness, 0.99), queuedFreshness.Count,
             cycleSeconds, windowEvents, decision, Environment.ProcessorCount);
     }
@@ -348,7 +350,7 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
     /// the ingest load (the freshness of bulk ingestion), up to half as often. Each loop has its own users, so one
     /// loop's posts never move the other's scores.
     /// </summary>
-    private static async Task<(List<FreshnessProbe> Single, List<FreshnessProbe> Queued)> ProbeFreshnessAsync(HttpClient http, int probes, TimeSpan budget, CancellationToken cancellationToken)
+    private static async Task<(ProbeLoop Single, ProbeLoop Queued)> ProbeFreshnessAsync(HttpClient http, int probes, TimeSpan budget, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.StartNew();
         var single = ProbeLoopAsync(http, inBulk: false, probes, deadline, budget, cancellationToken);
@@ -356,9 +358,13 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
         return (await single, await queued);
     }
 
-    private static async Task<List<FreshnessProbe>> ProbeLoopAsync(HttpClient http, bool inBulk, int probes, Stopwatch deadline, TimeSpan budget, CancellationToken cancellationToken)
+    /// <summary>What one probe loop saw: the probes whose score changed, and how many did not within 10 s.</summary>
+    private sealed record ProbeLoop(List<FreshnessProbe> Changed, int Unchanged);
+
+    private static async Task<ProbeLoop> ProbeLoopAsync(HttpClient http, bool inBulk, int probes, Stopwatch deadline, TimeSpan budget, CancellationToken cancellationToken)
     {
-        var latencies = new List<FreshnessProbe>();
+        var changed = new List<FreshnessProbe>();
+        var unchanged = 0;
         var random = new Random(inBulk ? 98 : 99);
         var kind = inBulk ? "queued" : "single";
         for (var p = 0; p < probes && deadline.Elapsed < budget; p++)
@@ -376,19 +382,24 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
             var clock = Stopwatch.StartNew();
             var post = await http.PostAsJsonAsync("api/events", events, cancellationToken);
             post.EnsureSuccessStatusCode();
-            while (clock.Elapsed < TimeSpan.FromSeconds(10))
+            var seen = false;
+            while (!seen && clock.Elapsed < TimeSpan.FromSeconds(10))
             {
                 if (await ScoreAsync(http, user, item, cancellationToken) != before)
                 {
-                    latencies.Add(new FreshnessProbe(postedAt, clock.Elapsed.TotalMilliseconds));
-                    break;
+                    changed.Add(new FreshnessProbe(postedAt, clock.Elapsed.TotalMilliseconds));
+                    seen = true;
                 }
-
-                await Task.Delay(2, cancellationToken);
+                else
+                {
+                    await Task.Delay(2, cancellationToken);
+                }
             }
+
+            unchanged += seen ? 0 : 1;
         }
 
-        return latencies;
+        return new ProbeLoop(changed, unchanged);
     }
 
     private static async Task<double> ScoreAsync(HttpClient http, string user, string item, CancellationToken cancellationToken)

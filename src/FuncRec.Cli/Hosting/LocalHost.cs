@@ -41,14 +41,15 @@ public static class LocalHost
     }
 
     /// <summary>
-    /// The collector this process runs with, for the serving line: which one, and the cap on its first generation's
-    /// budget (set in funcrec.runtimeconfig.json, see FuncRec.Cli.csproj), which is what bounds its pauses under load.
+    /// The collector this process runs with, for the serving line: which one, and the largest budget of its first
+    /// generation in effect (64 MB from funcrec.runtimeconfig.json, see FuncRec.Cli.csproj, unless the environment
+    /// says otherwise), which is what bounds its pauses under ingest load.
     /// </summary>
     public static string CollectorSummary()
     {
         var kind = System.Runtime.GCSettings.IsServerGC ? "server collector" : "workstation collector";
-        return GC.GetConfigurationVariables().TryGetValue("GCGen0MaxBudget", out var cap) && cap is long bytes and > 0
-            ? $"{kind}, first generation capped at {bytes / (1024 * 1024)} MB per heap"
+        return GC.GetConfigurationVariables().TryGetValue("GCGen0MaxBudget", out var budget) && budget is long bytes and > 0
+            ? $"{kind}, first-generation budget up to {bytes / (1024 * 1024)} MB per heap"
             : kind;
     }
 

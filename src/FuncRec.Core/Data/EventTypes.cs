@@ -20,20 +20,20 @@ public static class EventTypes
         ["rating"] = 0f,
     };
 
+    // The one instance of each known type, so that what a user's document keeps for every interaction is a shared string.
+    private static readonly Dictionary<string, string> CanonicalInstances = ImplicitWeights.Keys.ToDictionary(type => type, StringComparer.Ordinal);
+
     /// <summary>Every accepted type.</summary>
     public static IReadOnlyCollection<string> All => ImplicitWeights.Keys;
 
     public static bool IsKnown(string? type) => type is not null && ImplicitWeights.ContainsKey(type);
-
-    // The one instance of each known type, so that what a user's document keeps for every interaction is a shared string.
-    private static readonly Dictionary<string, string> Instances = ImplicitWeights.Keys.ToDictionary(type => type, StringComparer.Ordinal);
 
     /// <summary>
     /// The shared instance of a known type (the argument itself when it is not one). A user's recent interactions
     /// keep their type for as long as the user is in memory; a string parsed per event is one more object for the
     /// collector to copy while it is young, and the consumer makes tens of thousands of them a second.
     /// </summary>
-    public static string Canonical(string type) => Instances.TryGetValue(type, out var instance) ? instance : type;
+    public static string Canonical(string type) => CanonicalInstances.TryGetValue(type, out var instance) ? instance : type;
 
     /// <summary>
     /// The implicit weight of an event: its value when given (a client-side weight), else the type's default;

@@ -32,7 +32,8 @@ public sealed partial class ServeProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ServeProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Starts the process with <paramref name="environment"/> added to this one's, less the variables named in <paramref name="unset"/>.</summary>
+    public static async Task<ServeProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string> environment, IEnumerable<string>? unset = null)
     {
         var startInfo = new ProcessStartInfo("dotnet")
         {
@@ -43,6 +44,11 @@ public sealed partial class ServeProcess : IAsyncDisposable
         foreach (var argument in new[] { FuncRecDll(), "serve", "--data-dir", dataDirectory, "--urls", "http://127.0.0.1:0" })
         {
             startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var name in unset ?? [])
+        {
+            startInfo.Environment.Remove(name);
         }
 
         foreach (var (name, value) in environment)
