@@ -39,8 +39,15 @@ public sealed class SqliteCheckpointer(SqliteDatabase database, IOptions<Embedde
             {
                 try
                 {
-                    var (logPages, copiedPages) = await database.CheckpointAsync();
-                    logger.LogTrace("Checkpointed {CopiedPages} of {LogPages} log pages", copiedPages, logPages);
+                    var outcome = await database.CheckpointAsync();
+                    if (outcome.WritersHeld > TimeSpan.Zero)
+                    {
+                        logger.LogDebug("Checkpointed {CopiedPages} of {LogPages} log pages and restarted the log, holding writers {HeldMilliseconds:F1} ms", outcome.CopiedPages, outcome.LogPages, outcome.WritersHeld.TotalMilliseconds);
+                    }
+                    else
+                    {
+                        logger.LogTrace("Checkpointed {CopiedPages} of {LogPages} log pages", outcome.CopiedPages, outcome.LogPages);
+                    }
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {

@@ -171,14 +171,24 @@ public sealed class SqliteWriteBehind
         }
 
         slot = new Pending(key, stage, ++_sequence, write, Volatile.Read(ref _abandonments));
-        if (_stopped)
+        if (!_stopped && _loop is not null)
         {
-            // After the host stopped, nothing flushes on a timer: each late write is flushed on its own.
-            _ = Task.Run(() => FlushQuietlyAsync());
+            return;
         }
-        else
+
+        // Flushes run apart from whoever deferred first: a request's context (CallerWaiting among it) must not follow
+        // them into every flush to come.
+        using (ExecutionContext.SuppressFlow())
         {
-            _loop ??= Task.Run(RunAsync);
+            if (_stopped)
+            {
+                // After the host stopped, nothing flushes on a timer: each late write is flushed on its own.
+                _ = Task.Run(() => FlushQuietlyAsync());
+            }
+            else
+            {
+                _loop = Task.Run(RunAsync);
+            }
         }
     }
 
@@ -383,8 +393,16 @@ public sealed class SqliteWriteBehind
     {
         var failed = new List<(int Index, Exception Reason)>();
         var stored = false;
+        var tried = 0;
         for (var i = start; i < start + count; i++)
         {
+            if (outcomes[i] == Outcome.Committed)
+            {
+                // Committed before the transaction that failed (one that let an urgent writer in split it).
+                continue;
+            }
+
+            tried++;
             try
             {
                 await CommitAsync(pending, outcomes, i, 1).ConfigureAwait(false);
@@ -403,7 +421,7 @@ public sealed class SqliteWriteBehind
 
         // Not one of several writes stored alone: the fault is not theirs (a bug or a schema problem hits them all).
         // One alone is judged by whether the database stores a probe row of its own.
-        if (!stored && (count > 1 || !await CanCommitAsync().ConfigureAwait(false)))
+        if (!stored && (tried > 1 || !await CanCommitAsync().ConfigureAwait(false)))
         {
             return false;
         }
@@ -507,7 +525,10 @@ public sealed class SqliteWriteBehind
         }
     }
 
-    /// <summary>Prepares and writes <paramref name="count"/> writes from <paramref name="start"/> in one transaction, then tells each it is committed.</summary>
+    /// <summary>
+    /// Prepares and writes <paramref name="count"/> writes from <paramref name="start"/> in one transaction (or a few,
+    /// when urgent writers come meanwhile), telling each it is committed as its transaction commits.
+    /// </summary>
     private async Task CommitAsync(Pending[] pending, Outcome[] outcomes, int start, int count)
     {
         for (var i = start; i < start + count; i++)
@@ -522,18 +543,33 @@ public sealed class SqliteWriteBehind
             }
         }
 
-        using (var writing = await _database.EnterWriteAsync().ConfigureAwait(false))
+        var next = start;
+        while (next < start + count)
         {
-            var connection = writing.Connection;
-            using var transaction = connection.BeginTransaction();
-            for (var i = start; i < start + count; i++)
+            var from = next;
+            using (var writing = await _database.EnterWriteAsync().ConfigureAwait(false))
             {
-                pending[i].Write.Write(connection, transaction);
+                var connection = writing.Connection;
+                using var transaction = connection.BeginTransaction();
+                // A write a caller waits on (a one-event post) does not wait for the rest of the transaction: what is
+                // written so far commits, the turn goes to it, and the rest follows in another transaction.
+                do
+                {
+                    pending[next].Write.Write(connection, transaction);
+                    next++;
+                }
+                while (next < start + count && !_database.UrgentWriterWaiting);
+
+                transaction.Commit();
             }
 
-            transaction.Commit();
+            Committed(pending, outcomes, from, next - from);
         }
+    }
 
+    /// <summary>Records <paramref name="count"/> writes from <paramref name="start"/> as stored, and tells each.</summary>
+    private void Committed(Pending[] pending, Outcome[] outcomes, int start, int count)
+    {
         for (var i = start; i < start + count; i++)
         {
             outcomes[i] = Outcome.Committed;

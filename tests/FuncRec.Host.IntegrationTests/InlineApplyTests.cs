@@ -92,6 +92,24 @@ public sealed class InlineApplyTests
     }
 
     [Fact]
+    public async Task ASmallPostsWritesAreMarkedAsACallerWaitingAndABigPostsAreNot()
+    {
+        await using var rig = await HandBuiltIngest.CreateAsync("inline-urgency");
+        var queue = new UrgencyRecordingQueue(rig.Queue);
+        var ingestion = rig.Ingestion(rig.Processor(rig.Users), queue);
+
+        using var small = JsonDocument.Parse("""[{"eventId":"w1","userId":"dana","itemId":"i1","type":"click"}]""");
+        Assert.Equal(1, (await ingestion.IngestAsync(small.RootElement, CancellationToken.None)).Applied);
+        using var big = JsonDocument.Parse(JsonSerializer.Serialize(Enumerable.Range(0, 40).Select(i => new { eventId = $"b{i}", userId = "erin", itemId = $"i{i}", type = "click" })));
+        Assert.Equal(0, (await ingestion.IngestAsync(big.RootElement, CancellationToken.None)).Applied);
+
+        // The held message of the small post was written as urgent; the big post's message (ingestion) was not, and
+        // the mark did not outlive the call.
+        Assert.Equal(new[] { ("held", true), ("queued", false) }, queue.Writes);
+        Assert.False(CallerWaiting.IsActive);
+    }
+
+    [Fact]
     public async Task ABatchAppliedOnAnInstanceThatHasNotRefreshedYetLearnsAgainstTheActiveModel()
     {
         using var directory = new TemporaryDirectory("cold-instance");
@@ -183,6 +201,30 @@ public sealed class InlineApplyTests
         database.WriteBehind?.FlushAsync().GetAwaiter().GetResult();
         using var connection = database.Open();
         return (long)connection.Prepared("SELECT COUNT(*) FROM queue").ExecuteScalar()!;
+    }
+
+    /// <summary>A queue that records, for each message written, whether the writer had a caller waiting (<see cref="CallerWaiting"/>).</summary>
+    private sealed class UrgencyRecordingQueue(IEventQueue inner) : IEventQueue
+    {
+        public List<(string Kind, bool Urgent)> Writes { get; } = [];
+
+        public int MaxMessageBytes => inner.MaxMessageBytes;
+
+        public Task EnqueueAsync(string batchJson, CancellationToken cancellationToken)
+        {
+            Writes.Add(("queued", CallerWaiting.IsActive));
+            return inner.EnqueueAsync(batchJson, cancellationToken);
+        }
+
+        public Task<HeldMessage> EnqueueHeldAsync(string batchJson, TimeSpan hold, CancellationToken cancellationToken)
+        {
+            Writes.Add(("held", CallerWaiting.IsActive));
+            return inner.EnqueueHeldAsync(batchJson, hold, cancellationToken);
+        }
+
+        public Task RemoveHeldAsync(HeldMessage message, CancellationToken cancellationToken) => inner.RemoveHeldAsync(message, cancellationToken);
+
+        public Task<long> CountAsync(CancellationToken cancellationToken) => inner.CountAsync(cancellationToken);
     }
 
     /// <summary>A queue whose held messages cannot be removed (the storage call fails), as after a lost connection.</summary>

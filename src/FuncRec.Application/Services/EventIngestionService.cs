@@ -73,6 +73,8 @@ public sealed class EventIngestionService(IEventQueue queue, EventBatchProcessor
         // Not before this instance has looked for the active model: events applied without it would miss their
         // online update for good (the queue's consumers face the same start, later).
         var inline = chunks.Length == 1 && accepted.Count <= options.Value.Ingest.ApplyInlineMaxEvents && host.LastRefresh is not null;
+        // The app waits for this answer to see its event applied: its writes go before the queue's and flushes'.
+        using var callerWaiting = CallerWaiting.Begin(when: inline);
         foreach (var chunk in chunks)
         {
             HeldMessage? held = null;

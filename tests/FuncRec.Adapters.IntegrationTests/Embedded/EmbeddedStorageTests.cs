@@ -281,9 +281,10 @@ public sealed class EmbeddedStorageTests : IDisposable
         var writes = Enumerable.Range(0, 40).Select(i => (TestData.LargeUser($"user-{i}"), (string?)null)).ToArray();
         await store.TryWriteManyAsync(writes, CancellationToken.None);
 
-        var (logPages, copiedPages) = await database.CheckpointAsync(restartLogPages: 10);
+        var (logPages, copiedPages, held) = await database.CheckpointAsync(restartLogPages: 10);
         Assert.True(logPages > 10, $"the log held only {logPages} pages");
         Assert.Equal(logPages, copiedPages);
+        Assert.True(held > TimeSpan.Zero, "a restart reports how long it held writers");
 
         await store.TryWriteAsync(TestData.User("one-more"), null, CancellationToken.None);
         using var connection = database.Open();
@@ -293,9 +294,10 @@ public sealed class EmbeddedStorageTests : IDisposable
         Assert.InRange(afterPages, 1, 4);
 
         // Below the threshold, pages are copied but the log is left to grow (restarting costs a sync with writers held).
-        var (smallLog, smallCopied) = await database.CheckpointAsync();
+        var (smallLog, smallCopied, smallHeld) = await database.CheckpointAsync();
         Assert.Equal(afterPages, smallLog);
         Assert.Equal(smallLog, smallCopied);
+        Assert.Equal(TimeSpan.Zero, smallHeld);
         database.ReleaseConnections();
     }
 
