@@ -72,6 +72,9 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             }
 
             AbandonClaim();
+
+            // Else it would close whenever the collector finalizes it, on Windows keeping the directory from being deleted meanwhile.
+            CloseSyncHandle(forGood: true);
         }
     }
 
@@ -175,9 +178,16 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     /// write uses (<see cref="WriteTurn.Connection"/>). Work a caller waits on in the request
     /// (<see cref="FuncRec.Application.Ports.CallerWaiting"/>) is let in first (<see cref="WriteGate"/>).
     /// </summary>
-    public async ValueTask<WriteTurn> EnterWriteAsync()
+    public ValueTask<WriteTurn> EnterWriteAsync() => EnterWriteAsync(resuming: false);
+
+    /// <summary>
+    /// <see cref="EnterWriteAsync()"/> for a writer that gave the turn up part-way to let an urgent one in and now goes
+    /// on (<paramref name="resuming"/>): it passes the other writers waiting, so that giving way does not send it to
+    /// the back.
+    /// </summary>
+    internal async ValueTask<WriteTurn> EnterWriteAsync(bool resuming)
     {
-        await _writeGate.EnterAsync(FuncRec.Application.Ports.CallerWaiting.IsActive).ConfigureAwait(false);
+        await _writeGate.EnterAsync(FuncRec.Application.Ports.CallerWaiting.IsActive, resuming).ConfigureAwait(false);
         try
         {
             _writer ??= OpenWriter();
@@ -215,6 +225,9 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     /// writes) commits what it has done and lets that one in first.
     /// </summary>
     public bool UrgentWriterWaiting => _writeGate.UrgentWaiting;
+
+    /// <summary>Writers waiting for the turn (for tests).</summary>
+    internal int WritersWaiting => _writeGate.Waiting;
 
     /// <summary>This process's turn to write the database, with the connection to write through (not to be disposed); disposing the turn lets the next writer in.</summary>
     public sealed class WriteTurn : IDisposable
@@ -287,9 +300,12 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             return new CheckpointOutcome(logPages, copiedPages, TimeSpan.Zero);
         }
 
-        SyncDatabaseFile();
-        connection.Checkpoint("PASSIVE");
-        SyncDatabaseFile();
+        if (TrySyncDatabaseFile())
+        {
+            connection.Checkpoint("PASSIVE");
+            TrySyncDatabaseFile();
+        }
+
         using var writing = await EnterWriteAsync();
         var held = System.Diagnostics.Stopwatch.StartNew();
         var writer = writing.Connection;
@@ -310,18 +326,45 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     private Microsoft.Win32.SafeHandles.SafeFileHandle? _syncHandle;
 
     /// <summary>
-    /// Forces the database file's written pages to disk, through a handle of this object's own. The handle stays open
-    /// until the connections are closed (<see cref="ReleaseConnections"/>): on POSIX systems closing any descriptor of a
-    /// file drops every lock the process holds on it, SQLite's included.
+    /// Forces the database file's written pages to disk, through a handle of this object's own; false if that failed
+    /// (the restart's own sync then does it all, as before, so nothing is less durable). The handle stays open until
+    /// this object is done with the file (<see cref="ReleaseConnections"/>, disposal): on POSIX systems closing any
+    /// descriptor of a file drops every lock the process holds on it, SQLite's included, so it must not come and go.
     /// </summary>
-    private void SyncDatabaseFile()
+    private bool TrySyncDatabaseFile()
     {
         lock (_syncGate)
         {
-            _syncHandle ??= File.OpenHandle(Path.Combine(DataDirectory, "funcrec.db"), FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-            RandomAccess.FlushToDisk(_syncHandle);
+            if (_syncClosedForGood)
+            {
+                return false;
+            }
+
+            try
+            {
+                _syncHandle ??= File.OpenHandle(Path.Combine(DataDirectory, "funcrec.db"), FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+                RandomAccess.FlushToDisk(_syncHandle);
+                return true;
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                return false;
+            }
         }
     }
+
+    /// <param name="forGood">Disposal: a checkpoint still running must not open it again.</param>
+    private void CloseSyncHandle(bool forGood = false)
+    {
+        lock (_syncGate)
+        {
+            _syncHandle?.Dispose();
+            _syncHandle = null;
+            _syncClosedForGood |= forGood;
+        }
+    }
+
+    private bool _syncClosedForGood;
 
     /// <summary>
     /// Flushes deferred writes, closes the writer's connection, after waiting for the write turn (so never call it
@@ -346,11 +389,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         }
 
         SqliteConnection.ClearAllPools();
-        lock (_syncGate)
-        {
-            _syncHandle?.Dispose();
-            _syncHandle = null;
-        }
+        CloseSyncHandle();
     }
 
     internal void Return(PooledConnection connection)
@@ -373,9 +412,6 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         command.ExecuteNonQuery();
     }
 }
-
-/// <summary>What a checkpoint did: the log's pages, those copied, and how long it held writers to restart the log (zero when it did not).</summary>
-public readonly record struct CheckpointOutcome(long LogPages, long CopiedPages, TimeSpan WritersHeld);
 
 /// <summary>A pooled connection with a cache of prepared statements; dispose to return it.</summary>
 public sealed class PooledConnection : IDisposable

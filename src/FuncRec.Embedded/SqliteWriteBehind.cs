@@ -55,7 +55,7 @@ public abstract class DeferredWrite
 /// events in one interval are now written once, and documents are encoded only when written.
 /// </para>
 /// <para>
-/// A write that fails on its own. When a transaction fails, its writes are tried again one by one. A write that
+/// A write that fails on its own. When a transaction fails, its writes not yet committed are tried again one by one. A write that
 /// fails alone, while the others commit (or at least a probe row of the flush's own, <c>write_probe</c>), and not with
 /// an error of the whole database (full, read-only, busy, out of memory, I/O), waits for the next flush, and holds
 /// back the later stages of its flush with it; once its key has failed alone in <see cref="FailuresBeforeDropping"/>
@@ -69,8 +69,15 @@ public abstract class DeferredWrite
 /// </summary>
 public sealed class SqliteWriteBehind
 {
-    /// <summary>Writes per flush transaction: the write turn is released between them, so enqueues never wait for a whole flush.</summary>
+    /// <summary>Writes per flush transaction at most: the write turn is released between them, so enqueues never wait for a whole flush.</summary>
     public const int WritesPerTransaction = 256;
+
+    /// <summary>
+    /// Writes a flush transaction makes before it gives the turn up to a write a caller waits on
+    /// (<see cref="SqliteDatabase.UrgentWriterWaiting"/>): such a write waits a few milliseconds at most, and under a
+    /// stream of them a flush still stores this many per turn (smaller transactions cost events/s).
+    /// </summary>
+    public const int WritesBeforeGivingWay = 32;
 
     /// <summary>
     /// Flushes in a row in which a key's write failed on its own before it is dropped, spanning at least two intervals
@@ -176,19 +183,32 @@ public sealed class SqliteWriteBehind
             return;
         }
 
-        // Flushes run apart from whoever deferred first: a request's context (CallerWaiting among it) must not follow
-        // them into every flush to come.
+        if (_stopped)
+        {
+            // After the host stopped, nothing flushes on a timer: each late write is flushed on its own.
+            _ = RunApart(FlushQuietlyAsync);
+        }
+        else
+        {
+            _loop = RunApart(RunAsync);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the pool without the caller's execution context: flushes run apart from whoever
+    /// deferred first, and a request's context (<see cref="FuncRec.Application.Ports.CallerWaiting"/> among it) must not
+    /// follow them into every flush to come.
+    /// </summary>
+    private static Task RunApart(Func<Task> work)
+    {
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            return Task.Run(work);
+        }
+
         using (ExecutionContext.SuppressFlow())
         {
-            if (_stopped)
-            {
-                // After the host stopped, nothing flushes on a timer: each late write is flushed on its own.
-                _ = Task.Run(() => FlushQuietlyAsync());
-            }
-            else
-            {
-                _loop = Task.Run(RunAsync);
-            }
+            return Task.Run(work);
         }
     }
 
@@ -392,7 +412,8 @@ public sealed class SqliteWriteBehind
     private async Task<bool> WriteOneByOneAsync(Pending[] pending, Outcome[] outcomes, int start, int count, Flush held)
     {
         var failed = new List<(int Index, Exception Reason)>();
-        var stored = false;
+        // Writes of this chunk committed before it failed (it gave the turn up part-way) show the database stores writes.
+        var stored = Enumerable.Range(start, count).Any(i => outcomes[i] == Outcome.Committed);
         var tried = 0;
         for (var i = start; i < start + count; i++)
         {
@@ -547,18 +568,19 @@ public sealed class SqliteWriteBehind
         while (next < start + count)
         {
             var from = next;
-            using (var writing = await _database.EnterWriteAsync().ConfigureAwait(false))
+            using (var writing = await _database.EnterWriteAsync(resuming: from > start).ConfigureAwait(false))
             {
                 var connection = writing.Connection;
                 using var transaction = connection.BeginTransaction();
-                // A write a caller waits on (a one-event post) does not wait for the rest of the transaction: what is
-                // written so far commits, the turn goes to it, and the rest follows in another transaction.
+                // A write a caller waits on (a one-event post) does not wait for the rest of the transaction: once this
+                // one has done its share, what is written commits, the turn goes to it, and the rest follows in another
+                // transaction, ahead of the other writers waiting.
                 do
                 {
                     pending[next].Write.Write(connection, transaction);
                     next++;
                 }
-                while (next < start + count && !_database.UrgentWriterWaiting);
+                while (next < start + count && (next - from < WritesBeforeGivingWay || !_database.UrgentWriterWaiting));
 
                 transaction.Commit();
             }

@@ -52,34 +52,142 @@ public sealed class WriteGateTests : IDisposable
         var database = new SqliteDatabase(_directory.FullName);
         var behind = database.EnableWriteBehind(TimeSpan.FromHours(1));
         var order = new List<string>();
+        var writes = Enumerable.Range(0, SqliteWriteBehind.WritesBeforeGivingWay + 8).Select(i => $"w{i:D2}").ToArray();
         using var firstWriting = new ManualResetEventSlim();
         using var letFirstFinish = new ManualResetEventSlim();
-        behind.Defer("first", 0, new RecordingWrite("first", order, firstWriting, letFirstFinish));
-        behind.Defer("second", 0, new RecordingWrite("second", order));
-        behind.Defer("third", 0, new RecordingWrite("third", order));
-
-        var flush = Task.Run(() => behind.FlushAsync());
-        Assert.True(firstWriting.Wait(Patience), "the flush did not start writing");
-        var urgent = Task.Run(async () =>
+        behind.Defer(writes[0], 0, new RecordingWrite(writes[0], order, firstWriting, letFirstFinish));
+        foreach (var name in writes.Skip(1))
         {
-            using (CallerWaiting.Begin())
-            {
-                using var writing = await database.EnterWriteAsync();
-                lock (order)
-                {
-                    order.Add("urgent");
-                }
-            }
-        });
-        await Eventually(() => database.UrgentWriterWaiting, "the urgent writer to wait");
-        letFirstFinish.Set();
-        await Task.WhenAll(flush, urgent).WaitAsync(Patience);
+            behind.Defer(name, 0, new RecordingWrite(name, order));
+        }
 
-        // The first write committed on its own, the caller wrote next, and the rest followed in another transaction.
-        Assert.Equal(7, order.Count);
-        Assert.InRange(order.IndexOf("urgent"), order.IndexOf("write first") + 1, order.IndexOf("write second") - 1);
-        Assert.True(order.IndexOf("committed first") < order.IndexOf("write second"), string.Join(", ", order));
-        Assert.True(order.IndexOf("write third") < order.IndexOf("committed second"), string.Join(", ", order));
+        try
+        {
+            var flush = Task.Run(() => behind.FlushAsync());
+            Assert.True(firstWriting.Wait(Patience), "the flush did not start writing");
+            var urgent = UrgentWriteAsync(database, order);
+            await Eventually(() => database.UrgentWriterWaiting, "the urgent writer to wait");
+            letFirstFinish.Set();
+            await Task.WhenAll(flush, urgent).WaitAsync(Patience);
+        }
+        finally
+        {
+            letFirstFinish.Set();
+        }
+
+        // The flush made its share of writes, committed them, let the caller write, then stored the rest; each write
+        // was written and committed once.
+        var givingWay = SqliteWriteBehind.WritesBeforeGivingWay;
+        Assert.Equal((2 * writes.Length) + 1, order.Count);
+        Assert.InRange(order.IndexOf("urgent"), order.IndexOf($"write {writes[givingWay - 1]}") + 1, order.IndexOf($"write {writes[givingWay]}") - 1);
+        Assert.True(order.IndexOf($"committed {writes[givingWay - 1]}") < order.IndexOf($"write {writes[givingWay]}"), string.Join(", ", order));
+        Assert.All(writes, name => Assert.Single(order, $"committed {name}"));
+        await behind.StopAsync();
+        database.ReleaseConnections();
+    }
+
+    [Fact]
+    public async Task Under_a_stream_of_waiting_callers_a_flush_still_stores_its_share_of_writes_per_turn()
+    {
+        var database = new SqliteDatabase(_directory.FullName);
+        var behind = database.EnableWriteBehind(TimeSpan.FromHours(1));
+        var order = new List<string>();
+        var writes = Enumerable.Range(0, 100).Select(i => $"w{i:D3}").ToArray();
+        foreach (var name in writes)
+        {
+            behind.Defer(name, 0, new RecordingWrite(name, order, pause: TimeSpan.FromMilliseconds(1)));
+        }
+
+        using var stop = new CancellationTokenSource();
+        var callers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await UrgentWriteAsync(database, order);
+            }
+        })).ToArray();
+        await Eventually(() => { lock (order) { return order.Contains("urgent"); } }, "the callers to start writing");
+
+        await behind.FlushAsync().WaitAsync(Patience);
+        await stop.CancelAsync();
+        await Task.WhenAll(callers).WaitAsync(Patience);
+
+        // Runs of writes between the callers' turns: each flush turn but the last made at least its share.
+        List<string> seen;
+        lock (order)
+        {
+            seen = [.. order];
+        }
+
+        var runs = new List<int>();
+        var run = 0;
+        foreach (var entry in seen.Where(e => e == "urgent" || e.StartsWith("write ", StringComparison.Ordinal)))
+        {
+            if (entry == "urgent")
+            {
+                if (run > 0)
+                {
+                    runs.Add(run);
+                }
+
+                run = 0;
+            }
+            else
+            {
+                run++;
+            }
+        }
+
+        if (run > 0)
+        {
+            runs.Add(run);
+        }
+
+        Assert.Equal(writes.Length, runs.Sum());
+        Assert.All(runs.SkipLast(1), length => Assert.True(length >= SqliteWriteBehind.WritesBeforeGivingWay, $"runs of writes: {string.Join(", ", runs)}"));
+        database.ReleaseConnections();
+    }
+
+    [Fact]
+    public async Task A_write_failing_after_the_flush_gave_way_is_judged_alone_and_the_committed_ones_are_not_written_again()
+    {
+        var database = new SqliteDatabase(_directory.FullName);
+        var behind = database.EnableWriteBehind(TimeSpan.FromHours(1));
+        var order = new List<string>();
+        var givingWay = SqliteWriteBehind.WritesBeforeGivingWay;
+        var writes = Enumerable.Range(0, givingWay + 8).Select(i => i == givingWay + 1 ? "bad" : $"w{i:D2}").ToArray();
+        using var firstWriting = new ManualResetEventSlim();
+        using var letFirstFinish = new ManualResetEventSlim();
+        behind.Defer(writes[0], 0, new RecordingWrite(writes[0], order, firstWriting, letFirstFinish));
+        foreach (var name in writes.Skip(1))
+        {
+            // The bad one is refused in the flush's transaction and again alone, and stored by the next flush.
+            behind.Defer(name, 0, new RecordingWrite(name, order, refusals: name == "bad" ? 2 : 0));
+        }
+
+        try
+        {
+            var flush = Task.Run(() => behind.FlushAsync());
+            Assert.True(firstWriting.Wait(Patience), "the flush did not start writing");
+            var urgent = UrgentWriteAsync(database, order);
+            await Eventually(() => database.UrgentWriterWaiting, "the urgent writer to wait");
+            letFirstFinish.Set();
+            await urgent.WaitAsync(Patience);
+            var refused = await Assert.ThrowsAsync<SqliteException>(() => flush.WaitAsync(Patience));
+            Assert.Equal(19, refused.SqliteErrorCode);
+        }
+        finally
+        {
+            letFirstFinish.Set();
+        }
+
+        Assert.All(writes.Where(name => name != "bad"), name => Assert.Single(order, $"committed {name}"));
+        Assert.DoesNotContain("committed bad", order);
+        Assert.Equal(1, behind.PendingCount);
+
+        await behind.FlushAsync();
+        Assert.Single(order, "committed bad");
+        await behind.StopAsync();
         database.ReleaseConnections();
     }
 
@@ -96,15 +204,27 @@ public sealed class WriteGateTests : IDisposable
             behind.Defer("late", 0, new RecordingWrite("late", order));
         }
 
-        // The loop's flush has taken the write and waits for the turn, as a background writer.
-        await Eventually(() => behind.PendingCount == 0, "the flush to take the write");
-        await Task.Delay(100);
+        // The loop's flush waits for the turn, as a background writer.
+        await Eventually(() => database.WritersWaiting == 1, "the flush to wait for the turn");
         Assert.False(database.UrgentWriterWaiting);
 
         held.Dispose();
         await Eventually(() => { lock (order) { return order.Contains("committed late"); } }, "the flush to store the write");
         await behind.StopAsync();
         database.ReleaseConnections();
+    }
+
+    private static async Task UrgentWriteAsync(SqliteDatabase database, List<string> order)
+    {
+        await Task.Yield();
+        using (CallerWaiting.Begin())
+        {
+            using var writing = await database.EnterWriteAsync();
+            lock (order)
+            {
+                order.Add("urgent");
+            }
+        }
     }
 
     private static Task Enter(WriteGate gate, string name, bool urgent, List<string> order)
@@ -133,14 +253,30 @@ public sealed class WriteGateTests : IDisposable
         }
     }
 
-    /// <summary>A deferred write that records when it is written and committed, and can block inside its write (holding the turn).</summary>
-    private sealed class RecordingWrite(string name, List<string> order, ManualResetEventSlim? writing = null, ManualResetEventSlim? proceed = null) : DeferredWrite
+    /// <summary>
+    /// A deferred write that records when it is written and committed; it can block inside its write (holding the
+    /// turn), take a while, or be refused by the database a number of times first.
+    /// </summary>
+    private sealed class RecordingWrite(string name, List<string> order, ManualResetEventSlim? writing = null, ManualResetEventSlim? proceed = null, TimeSpan pause = default, int refusals = 0) : DeferredWrite
     {
+        private int _refusals = refusals;
+
         public override void Write(PooledConnection connection, SqliteTransaction transaction)
         {
             Record($"write {name}");
             writing?.Set();
             proceed?.Wait(Patience);
+            if (pause > TimeSpan.Zero)
+            {
+                Thread.Sleep(pause);
+            }
+
+            if (_refusals > 0)
+            {
+                _refusals--;
+                throw new SqliteException($"{name} is refused", 19);
+            }
+
             var command = connection.Prepared("INSERT OR REPLACE INTO write_probe (id, at) VALUES (1, $at)");
             command.Transaction = transaction;
             command.Parameters.AddWithValue("$at", DateTime.UtcNow.Ticks);
