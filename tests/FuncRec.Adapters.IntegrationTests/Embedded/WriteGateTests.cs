@@ -53,27 +53,9 @@ public sealed class WriteGateTests : IDisposable
         var behind = database.EnableWriteBehind(TimeSpan.FromHours(1));
         var order = new List<string>();
         var writes = Enumerable.Range(0, SqliteWriteBehind.WritesBeforeGivingWay + 8).Select(i => $"w{i:D2}").ToArray();
-        using var firstWriting = new ManualResetEventSlim();
-        using var letFirstFinish = new ManualResetEventSlim();
-        behind.Defer(writes[0], 0, new RecordingWrite(writes[0], order, firstWriting, letFirstFinish));
-        foreach (var name in writes.Skip(1))
-        {
-            behind.Defer(name, 0, new RecordingWrite(name, order));
-        }
 
-        try
-        {
-            var flush = Task.Run(() => behind.FlushAsync());
-            Assert.True(firstWriting.Wait(Patience), "the flush did not start writing");
-            var urgent = UrgentWriteAsync(database, order);
-            await Eventually(() => database.UrgentWriterWaiting, "the urgent writer to wait");
-            letFirstFinish.Set();
-            await Task.WhenAll(flush, urgent).WaitAsync(Patience);
-        }
-        finally
-        {
-            letFirstFinish.Set();
-        }
+        var (flush, urgent) = await FlushWithACallerWaitingAtItsFirstWriteAsync(database, behind, writes, order, refused: null);
+        await Task.WhenAll(flush, urgent).WaitAsync(Patience);
 
         // The flush made its share of writes, committed them, let the caller write, then stored the rest; each write
         // was written and committed once.
@@ -156,30 +138,12 @@ public sealed class WriteGateTests : IDisposable
         var order = new List<string>();
         var givingWay = SqliteWriteBehind.WritesBeforeGivingWay;
         var writes = Enumerable.Range(0, givingWay + 8).Select(i => i == givingWay + 1 ? "bad" : $"w{i:D2}").ToArray();
-        using var firstWriting = new ManualResetEventSlim();
-        using var letFirstFinish = new ManualResetEventSlim();
-        behind.Defer(writes[0], 0, new RecordingWrite(writes[0], order, firstWriting, letFirstFinish));
-        foreach (var name in writes.Skip(1))
-        {
-            // The bad one is refused in the flush's transaction and again alone, and stored by the next flush.
-            behind.Defer(name, 0, new RecordingWrite(name, order, refusals: name == "bad" ? 2 : 0));
-        }
 
-        try
-        {
-            var flush = Task.Run(() => behind.FlushAsync());
-            Assert.True(firstWriting.Wait(Patience), "the flush did not start writing");
-            var urgent = UrgentWriteAsync(database, order);
-            await Eventually(() => database.UrgentWriterWaiting, "the urgent writer to wait");
-            letFirstFinish.Set();
-            await urgent.WaitAsync(Patience);
-            var refused = await Assert.ThrowsAsync<SqliteException>(() => flush.WaitAsync(Patience));
-            Assert.Equal(19, refused.SqliteErrorCode);
-        }
-        finally
-        {
-            letFirstFinish.Set();
-        }
+        // The bad one is refused in the flush's transaction and again alone, and stored by the next flush.
+        var (flush, urgent) = await FlushWithACallerWaitingAtItsFirstWriteAsync(database, behind, writes, order, refused: "bad");
+        await urgent.WaitAsync(Patience);
+        var refused = await Assert.ThrowsAsync<SqliteException>(() => flush.WaitAsync(Patience));
+        Assert.Equal(19, refused.SqliteErrorCode);
 
         Assert.All(writes.Where(name => name != "bad"), name => Assert.Single(order, $"committed {name}"));
         Assert.DoesNotContain("committed bad", order);
@@ -212,6 +176,37 @@ public sealed class WriteGateTests : IDisposable
         await Eventually(() => { lock (order) { return order.Contains("committed late"); } }, "the flush to store the write");
         await behind.StopAsync();
         database.ReleaseConnections();
+    }
+
+    /// <summary>
+    /// Defers <paramref name="writes"/> and starts a flush of them; while it is inside the first write (holding the
+    /// turn), a caller comes to write urgently, and once it waits the flush goes on. <paramref name="refused"/> names a
+    /// write the database refuses twice (in the flush's transaction and alone).
+    /// </summary>
+    private static async Task<(Task Flush, Task Urgent)> FlushWithACallerWaitingAtItsFirstWriteAsync(
+        SqliteDatabase database, SqliteWriteBehind behind, string[] writes, List<string> order, string? refused)
+    {
+        var firstWriting = new ManualResetEventSlim();
+        var letFirstFinish = new ManualResetEventSlim();
+        behind.Defer(writes[0], 0, new RecordingWrite(writes[0], order, firstWriting, letFirstFinish));
+        foreach (var name in writes.Skip(1))
+        {
+            behind.Defer(name, 0, new RecordingWrite(name, order, refusals: name == refused ? 2 : 0));
+        }
+
+        try
+        {
+            var flush = Task.Run(() => behind.FlushAsync());
+            Assert.True(firstWriting.Wait(Patience), "the flush did not start writing");
+            var urgent = UrgentWriteAsync(database, order);
+            await Eventually(() => database.UrgentWriterWaiting, "the urgent writer to wait");
+            return (flush, urgent);
+        }
+        finally
+        {
+            // Never left blocked, whatever failed; the events are not disposed, as the flush may still read them.
+            letFirstFinish.Set();
+        }
     }
 
     private static async Task UrgentWriteAsync(SqliteDatabase database, List<string> order)
