@@ -96,7 +96,7 @@ public sealed class EventBatchProcessor(
         // A user whose state cannot be read (a transient store fault) must not hold back the others: their events
         // are applied, and the batch then fails so that the queue retries it (what was applied is recognised then).
         var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
-        await ForEachAsync(Enumerable.Range(0, groups.Length).ToArray(), parallel, async (g, token) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, groups.Length), parallel, async (g, token) =>
         {
             try
             {
@@ -125,7 +125,7 @@ public sealed class EventBatchProcessor(
         {
             // One user's failure must not hold back the others: apply them one by one, then fail the batch for a retry.
             logger.LogWarning(exception, "Writing batch {BatchId} in one round failed; applying its users one by one", batch.BatchId);
-            await ForEachAsync(writes, parallel, async (g, token) =>
+            await Parallel.ForEachAsync(writes, parallel, async (g, token) =>
             {
                 try
                 {
@@ -138,7 +138,7 @@ public sealed class EventBatchProcessor(
             });
         }
 
-        await ForEachAsync(conflicts, parallel, async (g, token) =>
+        await Parallel.ForEachAsync(conflicts, parallel, async (g, token) =>
             outcomes[g] = await ApplyUserAsync(model, batch, groups[g].Key, eventsOf[g], now, token));
 
         if (failures.Count == 1 && failures.TryPeek(out var only))
@@ -184,28 +184,6 @@ public sealed class EventBatchProcessor(
             "Applied batch {BatchId}: {Applied} applied, {Duplicates} duplicates, {Dropped} dropped for {Users} users",
             batch.BatchId, outcome.Applied, outcome.Duplicates, outcome.Dropped, outcome.Users);
         return outcome;
-    }
-
-    /// <summary>
-    /// <see cref="Parallel.ForEachAsync{TSource}(IEnumerable{TSource}, ParallelOptions, Func{TSource, CancellationToken, ValueTask})"/>,
-    /// but one user (a one-event post applied in its request) runs in place and none costs nothing: the parallel loop
-    /// hands its first item to the thread pool and its end back, and under load each of those hops waits in the pool's
-    /// queue behind the ingest's work.
-    /// </summary>
-    private static async Task ForEachAsync(IReadOnlyList<int> users, ParallelOptions parallel, Func<int, CancellationToken, ValueTask> body)
-    {
-        switch (users.Count)
-        {
-            case 0:
-                return;
-            case 1:
-                parallel.CancellationToken.ThrowIfCancellationRequested();
-                await body(users[0], parallel.CancellationToken);
-                return;
-            default:
-                await Parallel.ForEachAsync(users, parallel, body);
-                return;
-        }
     }
 
     /// <summary>The slow path: read, plan and write one user until the write wins (another writer changed the document).</summary>
