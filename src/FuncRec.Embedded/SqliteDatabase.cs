@@ -287,7 +287,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     /// The restart syncs the database file with writers held, and SQLite syncs it only in a checkpoint that copies
     /// the whole log: under steady writes, passive ones never do, so that sync used to carry every page copied since
     /// the last restart (up to the whole log) and held writers for 30–170 ms. The file is synced first from
-    /// outside the turn (<see cref="SyncDatabaseFile"/>), twice with a passive checkpoint between, so the restart's
+    /// outside the turn (<see cref="TrySyncDatabaseFile"/>), twice with a passive checkpoint between, so the restart's
     /// own sync carries only what was committed in the last few milliseconds.
     /// </para>
     /// </summary>

@@ -178,11 +178,6 @@ public sealed class SqliteWriteBehind
         }
 
         slot = new Pending(key, stage, ++_sequence, write, Volatile.Read(ref _abandonments));
-        if (!_stopped && _loop is not null)
-        {
-            return;
-        }
-
         if (_stopped)
         {
             // After the host stopped, nothing flushes on a timer: each late write is flushed on its own.
@@ -190,7 +185,7 @@ public sealed class SqliteWriteBehind
         }
         else
         {
-            _loop = RunApart(RunAsync);
+            _loop ??= RunApart(RunAsync);
         }
     }
 

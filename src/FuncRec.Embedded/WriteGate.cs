@@ -20,6 +20,8 @@ internal sealed class WriteGate
     private readonly Queue<TaskCompletionSource> _resuming = new();
     private bool _held;
     private int _urgentInARow;
+
+    // _urgent.Count, kept apart so that a flush can read it after every write without taking the lock.
     private int _urgentWaiting;
 
     /// <summary>Whether an urgent writer waits: a long write (a flush) commits what it has and lets it in.</summary>
