@@ -72,7 +72,14 @@ public sealed class EventBatchProcessor(
         return batch;
     }
 
-    public async Task<BatchOutcome> ApplyAsync(EventBatch batch, CancellationToken cancellationToken)
+    public Task<BatchOutcome> ApplyAsync(EventBatch batch, CancellationToken cancellationToken) => ApplyAsync(batch, background: null, cancellationToken);
+
+    /// <param name="background">
+    /// Where the users' learning runs, when not on the caller's threads: the local host's consumer runs it on
+    /// lowered threads so that requests go first (<see cref="BackgroundPriorityScheduler"/>). Only the reads of
+    /// the users' documents (from memory on the embedded store) and the learning run there, never a write.
+    /// </param>
+    public async Task<BatchOutcome> ApplyAsync(EventBatch batch, BackgroundPriorityScheduler? background, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (host.LastRefresh is null)
@@ -96,7 +103,9 @@ public sealed class EventBatchProcessor(
         // A user whose state cannot be read (a transient store fault) must not hold back the others: their events
         // are applied, and the batch then fails so that the queue retries it (what was applied is recognised then).
         var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
-        await Parallel.ForEachAsync(Enumerable.Range(0, groups.Length), parallel, async (g, token) =>
+        // Named: Parallel.ForEachAsync runs its bodies on the default scheduler unless told, whatever the current one.
+        var planning = new ParallelOptions { MaxDegreeOfParallelism = parallel.MaxDegreeOfParallelism, CancellationToken = cancellationToken, TaskScheduler = background ?? TaskScheduler.Default };
+        Task PlanAll() => Parallel.ForEachAsync(Enumerable.Range(0, groups.Length), planning, async (g, token) =>
         {
             try
             {
@@ -108,6 +117,7 @@ public sealed class EventBatchProcessor(
                 failures.Enqueue(failure);
             }
         });
+        await (background is null ? PlanAll() : background.RunAsync(PlanAll));
 
         var writes = Enumerable.Range(0, groups.Length).Where(g => plans[g]?.Updated is not null).ToArray();
         var conflicts = new List<int>();

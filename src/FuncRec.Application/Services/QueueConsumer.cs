@@ -16,6 +16,15 @@ public sealed record QueueConsumerOptions
     public TimeSpan VisibilityTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     public TimeSpan MaxPollingInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// How far below requests the consumer parses and learns: on threads of its own (one per processor) at this Unix
+    /// nice increment (1–19; on Windows, below-normal priority), so that on a busy machine requests go first and the
+    /// consumer takes what they leave (<see cref="BackgroundPriorityScheduler"/>). 0 keeps it at normal priority.
+    /// Its writes run at normal priority either way (docs/benchmarks.md, "Requests before the consumer").
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 19, ErrorMessage = "FuncRec:Consumer:Niceness (FuncRec__Consumer__Niceness) must be from 0 to 19.")]
+    public int Niceness { get; init; } = 10;
 }
 
 /// <summary>
@@ -29,14 +38,39 @@ public sealed class QueueConsumer(IEventQueueReceiver receiver, EventBatchProces
     private long _processed;
     private long _poisoned;
 
+    // Set while ExecuteAsync runs; HandleAsync called on its own (tests, an import) parses and learns on the caller's threads.
+    private BackgroundPriorityScheduler? _background;
+
     public long Processed => Interlocked.Read(ref _processed);
 
     public long Poisoned => Interlocked.Read(ref _poisoned);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var workers = Enumerable.Range(0, Math.Max(1, options.Workers)).Select(_ => WorkAsync(stoppingToken)).ToArray();
-        await Task.WhenAll(workers);
+        var workerCount = Math.Max(1, options.Workers);
+        using var background = options.Niceness > 0 ? new BackgroundPriorityScheduler(Environment.ProcessorCount, options.Niceness) : null;
+        _background = background;
+        if (background is null)
+        {
+            logger.LogInformation("The queue consumer runs {Workers} workers at normal priority", workerCount);
+        }
+        else if (background.Lowered)
+        {
+            logger.LogInformation("The queue consumer runs {Workers} workers; they parse and learn on {Threads} threads of their own at nice +{Niceness}, below requests", workerCount, background.Threads, background.Niceness);
+        }
+        else
+        {
+            logger.LogWarning("The queue consumer runs {Workers} workers, but the system did not lower the priority of the {Threads} threads they parse and learn on: requests share the processors with them", workerCount, background.Threads);
+        }
+
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, workerCount).Select(_ => WorkAsync(stoppingToken)));
+        }
+        finally
+        {
+            _background = null;
+        }
     }
 
     /// <summary>Processes one message (also used by tests to drive the consumer step by step).</summary>
@@ -44,8 +78,9 @@ public sealed class QueueConsumer(IEventQueueReceiver receiver, EventBatchProces
     {
         try
         {
-            var batch = processor.Parse(message.Body);
-            await processor.ApplyAsync(batch, cancellationToken);
+            var background = _background;
+            var batch = background is null ? processor.Parse(message.Body) : await background.RunAsync(() => processor.Parse(message.Body));
+            await processor.ApplyAsync(batch, background, cancellationToken);
             await receiver.CompleteAsync(message, cancellationToken);
             Interlocked.Increment(ref _processed);
         }

@@ -71,7 +71,7 @@ public static class LoadGenerator
         }).ToArray();
         await Task.WhenAll(clients);
         var all = latencies.SelectMany(l => l).Order().ToArray();
-        double Percentile(double q) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)(q * all.Length))];
+        double Percentile(double q) => Core.Evaluation.Percentiles.NearestRankOfSorted(all, q);
         return new LoadResult(pattern, concurrency, duration.TotalSeconds, all.Length, failures, all.Length / duration.TotalSeconds, Percentile(0.5), Percentile(0.99), all.Length == 0 ? double.NaN : all.Average(), events);
     }
 

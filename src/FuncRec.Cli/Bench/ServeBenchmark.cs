@@ -524,14 +524,5 @@ public sealed class ServeBenchmark(TextWriter console, string workDirectory, int
     private static FreshnessProbe[] Slowest(List<FreshnessProbe> probes, int count)
         => [.. probes.OrderByDescending(p => p.Milliseconds).Take(count)];
 
-    private static double Percentile(List<double> values, double q)
-    {
-        if (values.Count == 0)
-        {
-            return double.NaN;
-        }
-
-        var sorted = values.Order().ToArray();
-        return sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
-    }
+    private static double Percentile(List<double> values, double q) => Core.Evaluation.Percentiles.NearestRank(values, q);
 }

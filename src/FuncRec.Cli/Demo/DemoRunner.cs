@@ -270,16 +270,7 @@ public sealed class DemoRunner(DemoScenario scenario, string outputDirectory, bo
 
     private static double Ratio(int hits, int count) => count == 0 ? 0 : (double)hits / count;
 
-    private static double Percentile(List<double> values, double q)
-    {
-        if (values.Count == 0)
-        {
-            return 0;
-        }
-
-        var sorted = values.Order().ToArray();
-        return sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
-    }
+    private static double Percentile(List<double> values, double q) => values.Count == 0 ? 0 : Core.Evaluation.Percentiles.NearestRank(values, q);
 
     /// <summary>The starting model, never updated, scored with the same inputs the live system gets (profile and recent items).</summary>
     private sealed class FrozenScorer : IDisposable

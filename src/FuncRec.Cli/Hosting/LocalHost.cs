@@ -133,7 +133,10 @@ public static class LocalHost
             builder.Services.AddSingleton<IServingModelWarmup>(sp => sp.GetRequiredService<ServingWarmup>());
         }
         builder.Services.AddFuncRecHttpApi();
-        builder.Services.AddSingleton(builder.Configuration.GetSection(QueueConsumerOptions.Section).Get<QueueConsumerOptions>() ?? new QueueConsumerOptions());
+        var consumerOptions = builder.Configuration.GetSection(QueueConsumerOptions.Section).Get<QueueConsumerOptions>() ?? new QueueConsumerOptions();
+        // Refused here, naming the setting, rather than when the consumer starts in the background.
+        System.ComponentModel.DataAnnotations.Validator.ValidateObject(consumerOptions, new System.ComponentModel.DataAnnotations.ValidationContext(consumerOptions), validateAllProperties: true);
+        builder.Services.AddSingleton(consumerOptions);
         builder.Services.AddSingleton<QueueConsumer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<QueueConsumer>());
         builder.Services.AddHostedService<WarmupBeforeTraffic>();
