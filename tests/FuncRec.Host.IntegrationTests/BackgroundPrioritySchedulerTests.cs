@@ -36,6 +36,7 @@ public sealed class BackgroundPrioritySchedulerTests
         }).ContinueWith(_ => (Name: Thread.CurrentThread.Name ?? string.Empty, Priority: CurrentThreadPriority()), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
         // Handed back through the relay: what awaits the work never runs on, or is queued to the pool by, a lowered thread.
+        Assert.Equal("funcrec-relay", scheduler.LastCompletedOn);
         Assert.DoesNotContain("funcrec-background-", resumedOn.Name);
         Assert.Equal(normal, resumedOn.Priority);
         Assert.Equal(35, threads.Count);
@@ -88,6 +89,27 @@ public sealed class BackgroundPrioritySchedulerTests
         scheduler.Dispose();
 
         Assert.Equal(42, await scheduler.RunAsync(() => 42));
+    }
+
+    [Fact]
+    public async Task Work_in_flight_at_disposal_still_hands_its_result_back_through_the_relay()
+    {
+        var scheduler = new BackgroundPriorityScheduler(threads: 1, niceness: 10);
+        using var release = new ManualResetEventSlim();
+        using var running = new ManualResetEventSlim();
+
+        var work = scheduler.RunAsync(() =>
+        {
+            running.Set();
+            release.Wait(TimeSpan.FromSeconds(30));
+            return 7;
+        });
+        Assert.True(running.Wait(TimeSpan.FromSeconds(30)));
+        scheduler.Dispose();
+        release.Set();
+
+        Assert.Equal(7, await work);
+        Assert.Equal("funcrec-relay", scheduler.LastCompletedOn);
     }
 
     [Theory]

@@ -28,6 +28,7 @@ public sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
     private readonly Thread[] _threads;
     private readonly Thread _relay;
     private int _lowered;
+    private int _running;
 
     [ThreadStatic]
     private static BackgroundPriorityScheduler? t_owner;
@@ -49,6 +50,7 @@ public sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
         _relay.Start();
 
         _threads = new Thread[threads];
+        _running = threads;
         using var started = new CountdownEvent(threads);
         for (var i = 0; i < threads; i++)
         {
@@ -63,6 +65,12 @@ public sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
     public int Niceness { get; }
 
     public int Threads => _threads.Length;
+
+    /// <summary>How the threads run, for logs: their nice increment on Linux, below normal on Windows.</summary>
+    public string Priority => OperatingSystem.IsWindows() ? "below-normal priority" : $"nice +{Niceness}";
+
+    /// <summary>The thread that completed the last task handed back (for tests: the relay, never a lowered thread).</summary>
+    internal string? LastCompletedOn { get; private set; }
 
     /// <summary>Whether every thread's priority was lowered; false where the system refused or has no per-thread priority here.</summary>
     public bool Lowered => Volatile.Read(ref _lowered) == _threads.Length;
@@ -87,12 +95,11 @@ public sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
         return Relayed(Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, this).Unwrap());
     }
 
-    /// <summary>Lets the threads end once the work queued so far has run; work queued later runs on the thread pool.</summary>
-    public void Dispose()
-    {
-        _queue.CompleteAdding();
-        _relayed.CompleteAdding();
-    }
+    /// <summary>
+    /// Lets the threads end once the work queued so far has run; work queued later runs on the thread pool. The
+    /// relay stops after the last of them, so work finishing meanwhile still hands its result back through it.
+    /// </summary>
+    public void Dispose() => _queue.CompleteAdding();
 
     protected override void QueueTask(Task task)
     {
@@ -116,7 +123,7 @@ public sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
             static (finished, state) =>
             {
                 var (scheduler, done) = ((BackgroundPriorityScheduler, TaskCompletionSource<T>))state!;
-                scheduler.Post(() => Complete(done, finished));
+                scheduler.Post(() => scheduler.Complete(done, finished));
             },
             (this, done),
             CancellationToken.None,
@@ -132,8 +139,9 @@ public sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
         return true;
     }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, this));
 
-    private static void Complete<T>(TaskCompletionSource<T> done, Task<T> finished)
+    private void Complete<T>(TaskCompletionSource<T> done, Task<T> finished)
     {
+        LastCompletedOn = Thread.CurrentThread.Name;
         if (finished.IsCanceled)
         {
             done.TrySetCanceled();
@@ -152,7 +160,8 @@ public sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
     {
         if (!TryAdd(_relayed, action))
         {
-            // The relay has stopped (disposed): nothing better is left than doing it here.
+            // The relay stops only after the last lowered thread has, so this is not one of them.
+            System.Diagnostics.Debug.Assert(t_owner != this, "A lowered thread outlived the relay.");
             action();
         }
     }
@@ -196,6 +205,11 @@ public sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
         {
             TryExecuteTask(task);
         }
+
+        if (Interlocked.Decrement(ref _running) == 0)
+        {
+            _relayed.CompleteAdding();
+        }
     }
 
     private static bool LowerCurrentThread(int niceness)
@@ -223,7 +237,9 @@ public sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
                 return false;
             }
 
-            return setpriority(PrioProcess, 0, Math.Min(19, current + niceness)) == 0;
+            // At 19 already, there is no lower to go: the thread would not run below the others.
+            var lowered = Math.Min(19, current + niceness);
+            return lowered > current && setpriority(PrioProcess, 0, lowered) == 0;
         }
         catch (Exception exception) when (exception is DllNotFoundException or EntryPointNotFoundException)
         {

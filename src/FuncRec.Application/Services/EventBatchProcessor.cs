@@ -76,8 +76,9 @@ public sealed class EventBatchProcessor(
 
     /// <param name="background">
     /// Where the users' learning runs, when not on the caller's threads: the local host's consumer runs it on
-    /// lowered threads so that requests go first (<see cref="BackgroundPriorityScheduler"/>). Only the reads of
-    /// the users' documents (from memory on the embedded store) and the learning run there, never a write.
+    /// lowered threads so that requests go first (<see cref="BackgroundPriorityScheduler"/>). Only the learning
+    /// (<see cref="Plan"/>) runs there: the reads of the users' documents before it, and every write after it,
+    /// stay on the caller's threads.
     /// </param>
     public async Task<BatchOutcome> ApplyAsync(EventBatch batch, BackgroundPriorityScheduler? background, CancellationToken cancellationToken)
     {
@@ -103,21 +104,70 @@ public sealed class EventBatchProcessor(
         // A user whose state cannot be read (a transient store fault) must not hold back the others: their events
         // are applied, and the batch then fails so that the queue retries it (what was applied is recognised then).
         var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
-        // Named: Parallel.ForEachAsync runs its bodies on the default scheduler unless told, whatever the current one.
-        var planning = new ParallelOptions { MaxDegreeOfParallelism = parallel.MaxDegreeOfParallelism, CancellationToken = cancellationToken, TaskScheduler = background ?? TaskScheduler.Default };
-        Task PlanAll() => Parallel.ForEachAsync(Enumerable.Range(0, groups.Length), planning, async (g, token) =>
+        if (background is null)
         {
-            try
+            await Parallel.ForEachAsync(Enumerable.Range(0, groups.Length), parallel, async (g, token) =>
             {
-                var stored = await users.GetAsync(groups[g].Key, token);
-                plans[g] = Plan(model, batch, groups[g].Key, eventsOf[g], stored, now);
-            }
-            catch (Exception failure) when (failure is not OperationCanceledException)
+                try
+                {
+                    var stored = await users.GetAsync(groups[g].Key, token);
+                    plans[g] = Plan(model, batch, groups[g].Key, eventsOf[g], stored, now);
+                }
+                catch (Exception failure) when (failure is not OperationCanceledException)
+                {
+                    failures.Enqueue(failure);
+                }
+            });
+        }
+        else
+        {
+            // The reads at normal priority (a read may wait on the network, a file, or the store's locks, which a
+            // lowered thread would hold until the processors are free), then only the learning on the lowered threads.
+            var stored = new Versioned<UserDocument>?[groups.Length];
+            var read = new bool[groups.Length];
+            await Parallel.ForEachAsync(Enumerable.Range(0, groups.Length), parallel, async (g, token) =>
             {
-                failures.Enqueue(failure);
+                try
+                {
+                    stored[g] = await users.GetAsync(groups[g].Key, token);
+                    read[g] = true;
+                }
+                catch (Exception failure) when (failure is not OperationCanceledException)
+                {
+                    failures.Enqueue(failure);
+                }
+            });
+
+            // Items the model has not met join its catalog here, as learning would add them: the catalog's write
+            // lock is one that requests take too, and a lowered thread holding it would make them wait.
+            if (model is not null)
+            {
+                foreach (var e in batch.Events)
+                {
+                    if (onlineLearning.Targets.TargetOf(e) is not null && !model.Catalog.Current.TryGetIndex(e.ItemId, out _))
+                    {
+                        model.Catalog.Upsert(new EntityProfile(e.ItemId));
+                    }
+                }
             }
-        });
-        await (background is null ? PlanAll() : background.RunAsync(PlanAll));
+
+            // Named: the loop ran its bodies on the thread pool when its options named no scheduler, even started
+            // from a lowered thread (BackgroundPrioritySchedulerTests checks where they run).
+            var learning = new ParallelOptions { MaxDegreeOfParallelism = parallel.MaxDegreeOfParallelism, CancellationToken = cancellationToken, TaskScheduler = background };
+            await background.RunAsync(() => Parallel.ForEachAsync(Enumerable.Range(0, groups.Length).Where(g => read[g]), learning, (g, _) =>
+            {
+                try
+                {
+                    plans[g] = Plan(model, batch, groups[g].Key, eventsOf[g], stored[g], now);
+                }
+                catch (Exception failure) when (failure is not OperationCanceledException)
+                {
+                    failures.Enqueue(failure);
+                }
+
+                return ValueTask.CompletedTask;
+            }));
+        }
 
         var writes = Enumerable.Range(0, groups.Length).Where(g => plans[g]?.Updated is not null).ToArray();
         var conflicts = new List<int>();

@@ -39,7 +39,7 @@ public sealed class QueueConsumer(IEventQueueReceiver receiver, EventBatchProces
     private long _poisoned;
 
     // Set while ExecuteAsync runs; HandleAsync called on its own (tests, an import) parses and learns on the caller's threads.
-    private BackgroundPriorityScheduler? _background;
+    private volatile BackgroundPriorityScheduler? _background;
 
     public long Processed => Interlocked.Read(ref _processed);
 
@@ -56,7 +56,7 @@ public sealed class QueueConsumer(IEventQueueReceiver receiver, EventBatchProces
         }
         else if (background.Lowered)
         {
-            logger.LogInformation("The queue consumer runs {Workers} workers; they parse and learn on {Threads} threads of their own at nice +{Niceness}, below requests", workerCount, background.Threads, background.Niceness);
+            logger.LogInformation("The queue consumer runs {Workers} workers; they parse and learn on {Threads} threads of their own at {Priority}, below requests", workerCount, background.Threads, background.Priority);
         }
         else
         {
