@@ -135,7 +135,7 @@ public sealed class BackgroundPrioritySchedulerTests
         using var directory = new TemporaryDirectory("consumer-priority");
         await using var serve = await ServeProcess.StartAsync(directory.Path, HostSettings.AsEnvironment(HostSettings.Fast()), ["FuncRec__Consumer__Niceness"]);
 
-        Assert.Contains("threads of their own at nice +10, below requests", serve.Output);
+        Assert.Contains("threads of their own at nice +5, below requests", serve.Output);
     }
 
     /// <summary>The current thread's nice value on Linux (field 19 of /proc/thread-self/stat), its managed priority elsewhere.</summary>
