@@ -142,12 +142,9 @@ public sealed class EventBatchProcessor(
             // lock is one that requests take too, and a lowered thread holding it would make them wait.
             if (model is not null)
             {
-                foreach (var e in batch.Events)
+                foreach (var e in batch.Events.Where(e => onlineLearning.Targets.TargetOf(e) is not null))
                 {
-                    if (onlineLearning.Targets.TargetOf(e) is not null && !model.Catalog.Current.TryGetIndex(e.ItemId, out _))
-                    {
-                        model.Catalog.Upsert(new EntityProfile(e.ItemId));
-                    }
+                    OnlineLearningService.CatalogIndexOf(model, e.ItemId);
                 }
             }
 

@@ -84,12 +84,8 @@ public sealed class OnlineLearningService
     /// </summary>
     public double[]? Learn(ServingModel model, UserOnlineState state, FeatureVector userBefore, string itemId, float target, ulong seed)
     {
+        var item = CatalogIndexOf(model, itemId);
         var catalog = model.Catalog.Current;
-        if (!catalog.TryGetIndex(itemId, out var item))
-        {
-            item = model.Catalog.Upsert(new EntityProfile(itemId));
-            catalog = model.Catalog.Current;
-        }
 
         var rank = model.Model.Rank;
         Span<float> p = stackalloc float[rank];
@@ -140,6 +136,10 @@ public sealed class OnlineLearningService
 
         return false;
     }
+
+    /// <summary>The item's index in the model's catalog, adding it (without features) if the model has not met it: learning from an event needs its item there.</summary>
+    public static int CatalogIndexOf(ServingModel model, string itemId)
+        => model.Catalog.Current.TryGetIndex(itemId, out var item) ? item : model.Catalog.Upsert(new EntityProfile(itemId));
 
     /// <summary>Users' online states re-derived by replay (their stored state belonged to another model) since this instance started.</summary>
     public long Rederived => Interlocked.Read(ref _rederived);
