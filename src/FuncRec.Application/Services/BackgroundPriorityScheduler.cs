@@ -25,8 +25,6 @@ public sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
 
     private readonly BlockingCollection<Task> _queue = new(new ConcurrentQueue<Task>());
     private readonly BlockingCollection<Action> _relayed = new(new ConcurrentQueue<Action>());
-    private readonly Thread[] _threads;
-    private readonly Thread _relay;
     private int _lowered;
     private int _running;
 
@@ -45,17 +43,16 @@ public sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(niceness, 19);
         Niceness = niceness;
 
-        // Started by the constructing thread, so at its priority: it hands results back to the thread pool.
-        _relay = new Thread(Relay) { IsBackground = true, Name = "funcrec-relay" };
-        _relay.Start();
+        Threads = threads;
 
-        _threads = new Thread[threads];
+        // Started by the constructing thread, so at its priority: it hands results back to the thread pool.
+        new Thread(Relay) { IsBackground = true, Name = "funcrec-relay" }.Start();
+
         _running = threads;
         using var started = new CountdownEvent(threads);
         for (var i = 0; i < threads; i++)
         {
-            _threads[i] = new Thread(() => Run(started)) { IsBackground = true, Name = $"funcrec-background-{i}" };
-            _threads[i].Start();
+            new Thread(() => Run(started)) { IsBackground = true, Name = $"funcrec-background-{i}" }.Start();
         }
 
         // Each thread lowers itself first: when the constructor returns, Lowered is known.
@@ -64,7 +61,7 @@ public sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
 
     public int Niceness { get; }
 
-    public int Threads => _threads.Length;
+    public int Threads { get; }
 
     /// <summary>How the threads run, for logs: their nice increment on Linux, below normal on Windows.</summary>
     public string Priority => OperatingSystem.IsWindows() ? "below-normal priority" : $"nice +{Niceness}";
@@ -73,9 +70,9 @@ public sealed class BackgroundPriorityScheduler : TaskScheduler, IDisposable
     internal string? LastCompletedOn { get; private set; }
 
     /// <summary>Whether every thread's priority was lowered; false where the system refused or has no per-thread priority here.</summary>
-    public bool Lowered => Volatile.Read(ref _lowered) == _threads.Length;
+    public bool Lowered => Volatile.Read(ref _lowered) == Threads;
 
-    public override int MaximumConcurrencyLevel => _threads.Length;
+    public override int MaximumConcurrencyLevel => Threads;
 
     /// <summary>Runs <paramref name="work"/> on a lowered thread; the returned task completes at normal priority.</summary>
     public Task<T> RunAsync<T>(Func<T> work)
